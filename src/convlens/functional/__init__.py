@@ -1,0 +1,18 @@
+"""Stateless ops on Tensors, with ``torch.nn.functional``'s names, arguments and defaults.
+
+Import it as ``from convlens import functional as F``.
+"""
+
+from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .conv import conv1d, conv2d, conv3d
+from .dropout import dropout
+from .linear import flatten, linear
+from .loss import cross_entropy, mse_loss, nll_loss
+from .norm import batch_norm
+from .padding import pad
+
+__all__ = [
+    "batch_norm", "conv1d", "conv2d", "conv3d", "cross_entropy", "dropout", "flatten",
+    "leaky_relu", "linear", "log_softmax", "mse_loss", "nll_loss", "pad", "relu", "sigmoid",
+    "softmax", "tanh",
+]

@@ -1,0 +1,155 @@
+"""``conv1d``, ``conv2d`` and ``conv3d``: one N-d convolution op with its backward.
+
+These are *cross-correlations*, as in every NN library: the filter is not flipped. For true
+convolution see :func:`convlens.signal.convolve`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _validate
+from ..conv import geometry
+from ..conv.choose import choose, engine
+from ..conv.padding import PADDING_MODES
+from ..tensor import Tensor
+from .padding import pad_pairs
+
+_LAYOUTS = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}
+_BATCHED = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+_WEIGHT = {1: "(C_out, C_in/groups, K)", 2: "(C_out, C_in/groups, kH, kW)",
+           3: "(C_out, C_in/groups, kD, kH, kW)"}
+
+
+def _check_inputs(op: str, nd: int, x, weight, bias) -> tuple[Tensor, Tensor, Tensor | None]:
+    x = _validate.float_tensor(x, "input", op)
+    weight = _validate.float_tensor(weight, "weight", op)
+    _validate.rank(x.shape, {nd + 1: _LAYOUTS[nd], nd + 2: _BATCHED[nd]}, "input", op)
+    _validate.rank(weight.shape, {nd + 2: _WEIGHT[nd]}, "weight", op)
+    if weight.dtype != x.dtype:
+        raise TypeError(f"{op} expects input and weight of the same dtype; "
+                        f"got {x.dtype} and {weight.dtype}")
+    if bias is not None:
+        bias = _validate.float_tensor(bias, "bias", op)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"{op} expects bias of shape (out_channels,) = ({weight.shape[0]},); "
+                             f"got {bias.shape}")
+    return x, weight, bias
+
+
+def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dilation=1,
+            groups=1, padding_mode: str = "zeros", algorithm: str = "auto") -> Tensor:
+    """The shared body of conv1d/2d/3d; see :func:`conv2d` for the parameters."""
+    x, weight, bias = _check_inputs(op, nd, input, weight, bias)
+    _validate.one_of(padding_mode, PADDING_MODES, "padding_mode")
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x = x.reshape((1, *x.shape))
+    spec = geometry.conv_spec(op, x.shape, weight.shape, stride, padding, dilation, groups)
+    if padding_mode != "zeros" and not spec.is_unpadded:
+        x = pad_pairs(x, spec.padding, padding_mode)
+        spec = geometry.ConvSpec(spec.stride, ((0, 0),) * nd, spec.dilation, spec.groups)
+    conv_engine = engine(choose(x.shape, weight.shape, spec, algorithm))
+    out = conv_engine.forward(x.data, weight.data, spec)
+    if bias is not None:
+        out += bias.data.reshape(-1, *(1,) * nd)
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+
+    def backward(grad_output):
+        grad_output = np.ascontiguousarray(grad_output)
+        grad_input = grad_weight = None
+        if x.requires_grad:
+            grad_input = conv_engine.grad_input(grad_output, weight.data, x.shape, spec)
+        if weight.requires_grad:
+            grad_weight = conv_engine.grad_weight(grad_output, x.data, weight.shape, spec)
+        if bias is None:
+            return grad_input, grad_weight
+        return grad_input, grad_weight, grad_output.sum(axis=(0, *range(2, 2 + nd)))
+
+    y = Tensor._from_op(out, inputs, backward, f"Conv{nd}d")
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,  # noqa: A002
+           padding_mode: str = "zeros", algorithm: str = "auto") -> Tensor:
+    """1-D convolution (cross-correlation) over an (N, C, L) input; see :func:`conv2d`.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import functional as F
+    >>> x = cl.tensor([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> F.conv1d(x, cl.tensor([[[1.0, 0.0, -1.0]]])).numpy().tolist()
+    [[[-2.0, -2.0]]]
+    """
+    return conv_nd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups,
+                   padding_mode, algorithm)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,  # noqa: A002
+           padding_mode: str = "zeros", algorithm: str = "auto") -> Tensor:
+    """2-D convolution (cross-correlation), as ``torch.nn.functional.conv2d``.
+
+    Each of the ``out_channels`` filters spans the full depth of its input group, slides over
+    the padded input and takes a dot product at every position; the resulting activation maps
+    are stacked along the channel axis.
+
+    Parameters
+    ----------
+    input : Tensor
+        (N, C_in, H, W), or (C_in, H, W) unbatched; float32 or float64.
+    weight : Tensor
+        (C_out, C_in / groups, kH, kW), same dtype as ``input``.
+    bias : Tensor, optional
+        (C_out,).
+    stride, dilation : int or tuple of 2 ints, default 1
+        Must be positive. ``dilation=1`` means no dilation.
+    padding : int, tuple of 2 ints, ((top, bottom), (left, right)), or str, default 0
+        ``"valid"`` (no padding), ``"full"`` (``dilation * (k - 1)`` on both sides) or
+        ``"same"``. ``"same"`` follows ONNX/TensorFlow SAME_UPPER: the output has
+        ``ceil(in / stride)`` pixels, and when the total padding is odd the extra pixel goes at
+        the end (bottom/right). For stride 1 this is PyTorch's ``padding="same"``, which
+        PyTorch does not allow with stride > 1.
+    groups : int, default 1
+        Split channels into groups; ``groups == C_in`` is a depthwise convolution.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}, default "zeros"
+        How the padding is filled (as in ``torch.nn.Conv2d``).
+    algorithm : {"auto", "direct", "gemm", ...}, default "auto"
+        Which engine computes it; ``"auto"`` lets :func:`convlens.conv.choose` decide.
+
+    Returns
+    -------
+    Tensor
+        (N, C_out, H_out, W_out) with
+        ``H_out = floor((H + pad_top + pad_bottom - dilation[0] * (kH - 1) - 1) / stride[0]) + 1``
+        and likewise for W_out. An empty batch (N = 0) gives an empty output of that shape.
+
+    Raises
+    ------
+    TypeError
+        Non-tensor or non-float input/weight, mismatched dtypes, or malformed arguments.
+    ValueError
+        Wrong rank, channel mismatch, channels not divisible by ``groups``, non-positive
+        stride or dilation, negative padding, unknown padding or padding mode, or a dilated
+        kernel larger than the padded input.
+
+    Examples
+    --------
+    >>> import numpy as np, convlens as cl
+    >>> from convlens import functional as F
+    >>> x = cl.tensor(np.ones((1, 3, 5, 5), np.float32))
+    >>> w = cl.tensor(np.ones((2, 3, 3, 3), np.float32))
+    >>> F.conv2d(x, w, padding=1).shape
+    (1, 2, 5, 5)
+    >>> float(F.conv2d(x, w)[0, 0, 0, 0])
+    27.0
+    """
+    return conv_nd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups,
+                   padding_mode, algorithm)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,  # noqa: A002
+           padding_mode: str = "zeros", algorithm: str = "auto") -> Tensor:
+    """3-D convolution (cross-correlation) over an (N, C, D, H, W) input; see :func:`conv2d`."""
+    return conv_nd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups,
+                   padding_mode, algorithm)

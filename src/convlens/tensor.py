@@ -1,0 +1,410 @@
+"""``Tensor``: an ndarray plus what backward needs (``requires_grad``, ``grad``, the node).
+
+The arithmetic lives in :mod:`convlens._ops`, one function per op with its backward beside it;
+the methods here only forward to those functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import _ops
+from .autograd import Node, is_grad_enabled, run_backward
+
+_FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Build an ndarray the way ``torch.tensor`` would: Python floats become float32."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=dtype)
+    array = np.array(data)
+    if array.dtype == np.float64 and not isinstance(data, np.ndarray | np.generic):
+        array = array.astype(np.float32)
+    if array.dtype.kind in "OSUV":
+        raise TypeError(f"tensor data must be numeric; got an array of dtype {array.dtype}")
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it for backprop.
+
+    Use :func:`convlens.tensor` to make one. ``data`` holds the ndarray; ``grad`` is filled by
+    :meth:`backward` for leaves that have ``requires_grad=True``.
+    """
+
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_version", "_hooks",
+                 "_retains_grad", "__weakref__")
+    __array_ufunc__ = None  # make ndarray <op> Tensor defer to Tensor's reflected operators
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self._data = _as_array(data, dtype)
+        if requires_grad and self._data.dtype.type not in _FLOAT_DTYPES:
+            raise TypeError(
+                "requires_grad=True needs a float32 or float64 tensor; "
+                f"got dtype {self._data.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        self.grad: Tensor | None = None
+        self._node: Node | None = None
+        self._version = 0
+        self._hooks: list[Callable] = []
+        self._retains_grad = False
+
+    # -- construction by ops -------------------------------------------------------------
+    @classmethod
+    def _from_op(cls, data: np.ndarray, inputs: tuple[Tensor, ...], backward, name: str) -> Tensor:
+        """Wrap an op's result, recording a node when any input needs a gradient."""
+        out = cls.__new__(cls)
+        out._data = data
+        out.grad = None
+        out._node = None
+        out._version = 0
+        out._hooks = []
+        out._retains_grad = False
+        out.requires_grad = False
+        if is_grad_enabled() and any(t.requires_grad for t in inputs):
+            out.requires_grad = True
+            out._node = Node(inputs, backward, name)
+        return out
+
+    # -- data and metadata ----------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value.data if isinstance(value, Tensor) else np.asarray(value)
+        self._version += 1
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Node | None:
+        return self._node
+
+    @property
+    def version(self) -> int:
+        """Counts in-place writes; caches keyed on (identity, version) use it."""
+        return self._version
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numpy(self) -> np.ndarray:
+        """Return the underlying ndarray (shared, not copied), as ``torch.Tensor.numpy``."""
+        return self._data
+
+    def item(self) -> float | int:
+        if self._data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element; got shape {self.shape}")
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.dtype != np.float32 and self.dtype.kind == "f" or self.dtype.kind != "f":
+            extra += f", dtype={self.dtype}"
+        if self._node is not None:
+            extra += f", grad_fn={self._node!r}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self._data)
+
+    def __int__(self) -> int:
+        return int(self._data)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    # -- autograd ----------------------------------------------------------------------
+    def backward(self, gradient: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        Parameters
+        ----------
+        gradient : array_like, optional
+            d loss / d self. May be left out only when ``self`` holds one element.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() needs a tensor that requires grad: none of its inputs had "
+                "requires_grad=True, or it was computed under no_grad()"
+            )
+        if gradient is None:
+            if self._data.size != 1:
+                raise ValueError(
+                    "backward() without gradient needs a one-element tensor; "
+                    f"got shape {self.shape}"
+                )
+            grad = np.ones_like(self._data)
+        else:
+            grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
+                              dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(
+                    f"gradient must have the tensor's shape {self.shape}; got {grad.shape}"
+                )
+        run_backward(self, grad)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing the data but cut from the graph."""
+        return Tensor(self._data) if self._data.dtype.kind != "f" else _detached(self._data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.dtype.type not in _FLOAT_DTYPES:
+            raise TypeError(
+                f"requires_grad=True needs a float32 or float64 tensor; got dtype {self.dtype}"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        self._retains_grad = True
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> None:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        self._hooks.append(hook)
+
+    # -- in-place updates (bump the version so cached filter spectra are invalidated) -----
+    def _assign(self, value: np.ndarray) -> Tensor:
+        np.copyto(self._data, value, casting="same_kind")
+        self._version += 1
+        return self
+
+    def zero_(self) -> Tensor:
+        return self._assign(np.zeros((), self.dtype))
+
+    def fill_(self, value: float) -> Tensor:
+        return self._assign(np.asarray(value, self.dtype))
+
+    def copy_(self, src: Any) -> Tensor:
+        return self._assign(np.asarray(src.data if isinstance(src, Tensor) else src, self.dtype))
+
+    def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
+        other = other.data if isinstance(other, Tensor) else other
+        return self._assign(self._data + alpha * np.asarray(other))
+
+    def sub_(self, other: Any, alpha: float = 1.0) -> Tensor:
+        return self.add_(other, alpha=-alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        other = other.data if isinstance(other, Tensor) else other
+        return self._assign(self._data * np.asarray(other))
+
+    # -- conversions ------------------------------------------------------------------
+    def astype(self, dtype: Any) -> Tensor:
+        return _ops.astype(self, dtype)
+
+    def float(self) -> Tensor:
+        return _ops.astype(self, np.float32)
+
+    def double(self) -> Tensor:
+        return _ops.astype(self, np.float64)
+
+    def long(self) -> Tensor:
+        return Tensor(self._data.astype(np.int64))
+
+    # -- arithmetic (see _ops for forward and backward) --------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pow__(self, exponent):
+        return _ops.power(self, exponent)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __lt__(self, other):
+        return Tensor(self._data < _ops.raw(other))
+
+    def __le__(self, other):
+        return Tensor(self._data <= _ops.raw(other))
+
+    def __gt__(self, other):
+        return Tensor(self._data > _ops.raw(other))
+
+    def __ge__(self, other):
+        return Tensor(self._data >= _ops.raw(other))
+
+    def __eq__(self, other):  # elementwise, as in torch
+        return Tensor(self._data == _ops.raw(other))
+
+    def __ne__(self, other):
+        return Tensor(self._data != _ops.raw(other))
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.absolute(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - torch's argument names
+        return _ops.clamp(self, min, max)
+
+    def sum(self, dim=None, keepdim=False):
+        return _ops.sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return _ops.mean(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        return _ops.amax(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return Tensor(np.argmax(self._data, axis=dim, keepdims=keepdim))
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, shape[0] if len(shape) == 1 and not isinstance(
+            shape[0], int) else shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def permute(self, *dims):
+        return _ops.permute(self, dims[0] if len(dims) == 1 and not isinstance(
+            dims[0], int) else dims)
+
+    def transpose(self, dim0, dim1):
+        return _ops.transpose(self, dim0, dim1)
+
+    @property
+    def T(self):  # noqa: N802 - numpy/torch spelling
+        return _ops.permute(self, tuple(reversed(range(self.ndim))))
+
+    def unsqueeze(self, dim):
+        return _ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        return _ops.squeeze(self, dim)
+
+    def relu(self):
+        from .functional import relu
+
+        return relu(self)
+
+
+def _detached(data: np.ndarray) -> Tensor:
+    out = Tensor.__new__(Tensor)
+    out._data = data
+    out.requires_grad = False
+    out.grad = None
+    out._node = None
+    out._version = 0
+    out._hooks = []
+    out._retains_grad = False
+    return out
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a :class:`Tensor` from array-like data, as ``torch.tensor``.
+
+    Parameters
+    ----------
+    data : array_like
+        Numbers, nested lists or an ndarray. Python floats become float32; an ndarray keeps its
+        dtype (so float64 arrays stay float64).
+    requires_grad : bool, default False
+        Record ops on this tensor so that :meth:`Tensor.backward` fills its ``grad``.
+    dtype : numpy dtype, optional
+        Cast to this dtype.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    TypeError
+        If ``requires_grad=True`` for a non-float dtype, or ``data`` is not numeric.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> x = cl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad.numpy().tolist()
+    [[2.0, 4.0], [6.0, 8.0]]
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
