@@ -13,34 +13,14 @@ from ..conv import geometry
 from ..conv.choose import choose, engine
 from ..conv.padding import PADDING_MODES
 from ..tensor import Tensor
+from .conv_args import check_conv_inputs
 from .padding import pad_pairs
-
-_LAYOUTS = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}
-_BATCHED = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
-_WEIGHT = {1: "(C_out, C_in/groups, K)", 2: "(C_out, C_in/groups, kH, kW)",
-           3: "(C_out, C_in/groups, kD, kH, kW)"}
-
-
-def _check_inputs(op: str, nd: int, x, weight, bias) -> tuple[Tensor, Tensor, Tensor | None]:
-    x = _validate.float_tensor(x, "input", op)
-    weight = _validate.float_tensor(weight, "weight", op)
-    _validate.rank(x.shape, {nd + 1: _LAYOUTS[nd], nd + 2: _BATCHED[nd]}, "input", op)
-    _validate.rank(weight.shape, {nd + 2: _WEIGHT[nd]}, "weight", op)
-    if weight.dtype != x.dtype:
-        raise TypeError(f"{op} expects input and weight of the same dtype; "
-                        f"got {x.dtype} and {weight.dtype}")
-    if bias is not None:
-        bias = _validate.float_tensor(bias, "bias", op)
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(f"{op} expects bias of shape (out_channels,) = ({weight.shape[0]},); "
-                             f"got {bias.shape}")
-    return x, weight, bias
 
 
 def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dilation=1,
             groups=1, padding_mode: str = "zeros", algorithm: str = "auto") -> Tensor:
     """The shared body of conv1d/2d/3d; see :func:`conv2d` for the parameters."""
-    x, weight, bias = _check_inputs(op, nd, input, weight, bias)
+    x, weight, bias = check_conv_inputs(op, nd, input, weight, bias)
     _validate.one_of(padding_mode, PADDING_MODES, "padding_mode")
     unbatched = x.ndim == nd + 1
     if unbatched:

@@ -1,0 +1,27 @@
+"""Validation of the tensors passed to conv1d/2d/3d (the geometry is checked in conv.geometry)."""
+
+from __future__ import annotations
+
+from .. import _validate
+from ..tensor import Tensor
+
+_LAYOUTS = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}
+_BATCHED = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+_WEIGHT = {1: "(C_out, C_in/groups, K)", 2: "(C_out, C_in/groups, kH, kW)",
+           3: "(C_out, C_in/groups, kD, kH, kW)"}
+
+
+def check_conv_inputs(op: str, nd: int, x, weight, bias) -> tuple[Tensor, Tensor, Tensor | None]:
+    x = _validate.float_tensor(x, "input", op)
+    weight = _validate.float_tensor(weight, "weight", op)
+    _validate.rank(x.shape, {nd + 1: _LAYOUTS[nd], nd + 2: _BATCHED[nd]}, "input", op)
+    _validate.rank(weight.shape, {nd + 2: _WEIGHT[nd]}, "weight", op)
+    if weight.dtype != x.dtype:
+        raise TypeError(f"{op} expects input and weight of the same dtype; "
+                        f"got {x.dtype} and {weight.dtype}")
+    if bias is not None:
+        bias = _validate.float_tensor(bias, "bias", op)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"{op} expects bias of shape (out_channels,) = ({weight.shape[0]},); "
+                             f"got {bias.shape}")
+    return x, weight, bias
