@@ -1,12 +1,19 @@
-"""The ``convlens`` command line: ``convlens --help`` lists the subcommands."""
+"""The ``convlens`` command line: ``convlens --help`` lists the subcommands.
+
+Each subcommand lives in its own module under :mod:`convlens.commands` and provides
+``register(subparsers)``, which adds its parser and sets ``run=<callable(args) -> int>``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from ._version import __version__
+
+COMMANDS: tuple[str, ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train, inspect and run convolutional neural networks on NumPy and SciPy.",
     )
     parser.add_argument("--version", action="version", version=f"convlens {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"convlens.commands.{name}").register(subparsers)
     return parser
 
 
@@ -26,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return args.run(args)
+    return int(args.run(args) or 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Subcommands of the ``convlens`` command line, one module each."""
