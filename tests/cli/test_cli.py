@@ -1,0 +1,96 @@
+"""The command line, called in-process through ``convlens.cli.main``."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import convlens as cl
+from convlens import cli
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert cli.main(["train", "--epochs", "1", "--limit", "600", "--out", str(out),
+                     "--quiet"]) == 0
+    return out
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"convlens {cl.__version__}"
+    assert cli.main([]) == 0
+    assert "train" in capsys.readouterr().out
+
+
+def test_train_writes_the_run_folder(run_dir):
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"model.convlens", "config.json", "history.csv", "metrics.json"} <= names
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert set(metrics) >= {"test_accuracy", "test_loss", "epochs", "train_seconds", "seed"}
+    assert metrics["epochs"] == 1 and metrics["seed"] == 0
+    assert 0.5 < metrics["test_accuracy"] <= 1.0     # 600 digits, one epoch: far above chance
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["input_shape"] == [1, 28, 28] and config["model"] == "lenet5"
+
+
+def test_evaluate_reports_the_same_accuracy_and_a_confusion_matrix(run_dir, capsys):
+    assert cli.main(["evaluate", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    accuracy = float(re.search(r"accuracy (\d\.\d+) \((\d+)/1000\)", out).group(1))
+    assert accuracy == pytest.approx(metrics["test_accuracy"], abs=1e-4)
+    assert "confusion matrix" in out and "per-class accuracy" in out
+    matrix_rows = [line for line in out.splitlines() if re.match(r"^\s+\d\s+\d+\s+\d+", line)]
+    assert len(matrix_rows) == 10
+
+
+def test_predict_classifies_image_and_npy_files(run_dir, tmp_path, capsys):
+    pil = pytest.importorskip("PIL.Image")
+    _, test = cl.data.load_dataset("mnist-5k")
+    png = tmp_path / "digit.png"
+    pil.fromarray((test.x[0, 0] * 255).astype(np.uint8)).save(png)
+    npy = tmp_path / "digit.npy"
+    np.save(npy, test.x[1])
+    assert cli.main(["predict", str(run_dir), str(png), str(npy)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        path, label, probability = line.split("\t")
+        assert label in [str(d) for d in range(10)]
+        assert 0.0 < float(probability) <= 1.0
+
+
+def test_predict_rejects_a_wrong_npy_shape(run_dir, tmp_path):
+    npy = tmp_path / "bad.npy"
+    np.save(npy, np.zeros((3, 3), np.float32))
+    with pytest.raises(ValueError, match=r"holds an array of shape \(3, 3\); the model expects"):
+        cli.main(["predict", str(run_dir), str(npy)])
+
+
+def test_summary_prints_the_lenet_table(capsys):
+    assert cli.main(["summary", "--model", "lenet5"]) == 0
+    out = capsys.readouterr().out
+    assert "61,706" in out or "61706" in out
+
+
+def test_experiment_mnist1d_writes_its_table(tmp_path, capsys):
+    pytest.importorskip("mnist1d")
+    out = tmp_path / "exp"
+    assert cli.main(["experiment", "mnist1d", "--steps", "40", "--out", str(out),
+                     "--cache-dir", str(tmp_path / "cache")]) == 0
+    rows = json.loads((out / "results.json").read_text())
+    assert [r["model"] for r in rows] == ["logistic", "mlp", "cnn", "cnn (shuffled input)"]
+    assert all(0.0 <= r["test_accuracy"] <= 1.0 and r["steps"] == 40 for r in rows)
+    assert (out / "results.md").read_text().count("\n") == 6
+
+
+def test_bad_arguments_are_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no run folder or model file at"):
+        cli.main(["evaluate", str(tmp_path / "missing")])
+    with pytest.raises(ValueError, match="--limit must be positive"):
+        cli.main(["train", "--limit", "0", "--out", str(tmp_path / "r"), "--quiet"])
