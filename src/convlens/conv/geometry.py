@@ -85,12 +85,16 @@ def resolve_padding(padding: object, in_size: tuple[int, ...], kernel: tuple[int
             len(p) == 2 and all(isinstance(v, Integral) and not isinstance(v, bool) for v in p)
             for p in padding
         ):
-            raise TypeError(
-                f"padding given per side must be {nd} (low, high) pairs of ints; got {padding!r}"
-            )
+            raise _validate.padding_form(padding, nd)
         pairs = tuple((int(lo), int(hi)) for lo, hi in padding)
+    elif isinstance(padding, Integral) and not isinstance(padding, bool):
+        pairs = ((int(padding),) * 2,) * nd
+    elif isinstance(padding, tuple | list) and len(padding) == nd and all(
+        isinstance(v, Integral) and not isinstance(v, bool) for v in padding
+    ):
+        pairs = tuple((int(p), int(p)) for p in padding)
     else:
-        pairs = tuple((p, p) for p in _validate.int_tuple(padding, nd, "padding", minimum=0))
+        raise _validate.padding_form(padding, nd)
     if any(v < 0 for pair in pairs for v in pair):
         raise ValueError(f"padding must be non-negative; got {padding!r}")
     return pairs
@@ -125,3 +129,25 @@ def conv_spec(op: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...], strid
                 f"weight shape {tuple(w_shape)}"
             )
     return spec
+
+
+def pool_spec(in_size: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
+              padding: tuple[int, ...], dilation: tuple[int, ...], ceil_mode: bool) -> ConvSpec:
+    """The windows of a max or average pool, as a ``ConvSpec`` (PyTorch's rule, per dim)::
+
+        out = floor_or_ceil((in + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1
+
+    With ``ceil_mode`` the last window must still start inside the input or its left padding,
+    else ``out`` drops by one. A ceil-mode window may run past the right padding; the returned
+    high padding grows by that overhang so every window is a plain strided slice (see
+    :meth:`ConvSpec.window`). The caller checks that ``out >= 1``.
+    """
+    pairs = []
+    for n, k, s, p, d in zip(in_size, kernel, stride, padding, dilation):
+        span = d * (k - 1) + 1
+        out = (n + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (out - 1) * s >= n + p:
+            out -= 1
+        overhang = max(0, (out - 1) * s + span - (n + 2 * p))
+        pairs.append((p, p + overhang))
+    return ConvSpec(tuple(stride), tuple(pairs), tuple(dilation))

@@ -10,9 +10,18 @@ from .linear import flatten, linear
 from .loss import cross_entropy, mse_loss, nll_loss
 from .norm import batch_norm
 from .padding import pad
+from .pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 
 __all__ = [
-    "batch_norm", "conv1d", "conv2d", "conv3d", "cross_entropy", "dropout", "flatten",
-    "leaky_relu", "linear", "log_softmax", "mse_loss", "nll_loss", "pad", "relu", "sigmoid",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "conv1d", "conv2d", "conv3d", "cross_entropy", "dropout", "flatten", "leaky_relu", "linear",
+    "log_softmax", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid",
     "softmax", "tanh",
 ]
