@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _validate
 from .autograd import unbroadcast
 
 if TYPE_CHECKING:
@@ -29,14 +30,39 @@ def raw(value: Any) -> Any:
     return value.data if isinstance(value, _tensor_cls()) else value
 
 
+def _scalar_dtype(value: Any, other: np.dtype) -> np.dtype:
+    """The dtype a Python/NumPy scalar takes next to a tensor of dtype ``other``.
+
+    As in torch, a scalar does not promote a float tensor (``float32 * 2.5`` stays float32),
+    but a float scalar next to an integer or bool tensor gives float32, torch's default.
+    """
+    kind = np.asarray(value).dtype.kind
+    if other.kind == "f" or kind == other.kind:
+        return other
+    if kind == "f":
+        return np.dtype(np.float32)
+    return np.dtype(np.int64) if kind in "iu" and other.kind == "b" else other
+
+
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
-    """Wrap constants so both operands are Tensors; Python scalars take the tensor's dtype."""
+    """Wrap constants so both operands are Tensors; scalars follow :func:`_scalar_dtype`."""
     Tensor = _tensor_cls()
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        b = Tensor(b)  # as cl.tensor: a Python float becomes float32
     if not isinstance(a, Tensor):
-        a = Tensor(np.asarray(a, dtype=b.dtype if np.isscalar(a) else None))
+        a = Tensor(np.asarray(a, dtype=_scalar_dtype(a, b.dtype) if np.isscalar(a) else None))
+        b = _promote_integer(b, a.dtype)
     if not isinstance(b, Tensor):
-        b = Tensor(np.asarray(b, dtype=a.dtype if np.isscalar(b) else None))
+        b = Tensor(np.asarray(b, dtype=_scalar_dtype(b, a.dtype) if np.isscalar(b) else None))
+        a = _promote_integer(a, b.dtype)
     return a, b
+
+
+def _promote_integer(x: Tensor, scalar_dtype: np.dtype) -> Tensor:
+    """An integer tensor meeting a float scalar becomes float32 (NumPy would pick float64)."""
+    if scalar_dtype.kind == "f" and x.dtype.kind in "iub":
+        return _tensor_cls()._wrap(x.data.astype(scalar_dtype))  # integers never need a grad
+    return x
 
 
 def _from_op(data, inputs, backward, name):
@@ -73,7 +99,10 @@ def mul(a: Any, b: Any) -> Tensor:
 
 def div(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
-    out = a.data / b.data
+    with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or nan, as in torch
+        out = a.data / b.data
+    if out.dtype == np.float64 and a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        out = out.astype(np.float32)  # torch's true division of integers gives float32
 
     def backward(g):
         return unbroadcast(g / b.data, a.shape), unbroadcast(-g * out / b.data, b.shape)
@@ -110,28 +139,61 @@ def neg(x: Tensor) -> Tensor:
 
 
 def power(x: Tensor, exponent: float) -> Tensor:
+    """``x ** exponent`` for a number exponent; d/dx is 0 where the exponent is 0, as in torch."""
     if isinstance(exponent, _tensor_cls()):
         raise TypeError("power supports a number exponent only; got a Tensor")
-    out = x.data ** exponent
+    if isinstance(exponent, np.generic):  # a NumPy float64 scalar would upcast float32 data
+        exponent = exponent.item()
+    if np.iscomplexobj(exponent):
+        raise TypeError(f"power needs a real exponent; got {exponent!r}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = x.data ** exponent
 
     def backward(g):
-        return (g * exponent * x.data ** (exponent - 1),)
+        if exponent == 0:
+            return (np.zeros_like(g),)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (g * exponent * x.data ** (exponent - 1),)
 
     return _from_op(out, (x,), backward, "Pow")
 
 
+def rpower(base: float, x: Tensor) -> Tensor:
+    """``base ** x`` for a number base (``2 ** tensor``); d/dx = base**x * log(base)."""
+    if isinstance(base, np.generic):
+        base = base.item()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(base, dtype=_scalar_dtype(base, x.dtype)) ** x.data
+        log_base = np.log(np.asarray(base, dtype=out.dtype))
+    return _from_op(out, (x,), lambda g: (g * out * log_base,), "Pow")
+
+
 def exp(x: Tensor) -> Tensor:
-    out = np.exp(x.data)
+    with np.errstate(over="ignore"):  # overflow gives inf, as in torch
+        out = np.exp(x.data)
     return _from_op(out, (x,), lambda g: (g * out,), "Exp")
 
 
 def log(x: Tensor) -> Tensor:
-    return _from_op(np.log(x.data), (x,), lambda g: (g / x.data,), "Log")
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(-1) = nan
+        out = np.log(x.data)
+
+    def backward(g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (g / x.data,)
+
+    return _from_op(out, (x,), backward, "Log")
 
 
 def sqrt(x: Tensor) -> Tensor:
-    out = np.sqrt(x.data)
-    return _from_op(out, (x,), lambda g: (g / (2 * out),), "Sqrt")
+    with np.errstate(invalid="ignore"):
+        out = np.sqrt(x.data)
+
+    def backward(g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (g / (2 * out),)
+
+    return _from_op(out, (x,), backward, "Sqrt")
 
 
 def absolute(x: Tensor) -> Tensor:
@@ -149,6 +211,7 @@ def clamp(x: Tensor, low: float | None, high: float | None) -> Tensor:
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
+    """Cast to ``dtype``; the gradient is cast back (a non-float result has no gradient)."""
     source = x.dtype
     return _from_op(x.data.astype(dtype), (x,), lambda g: (g.astype(source),), "ToCopy")
 
@@ -157,8 +220,11 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
 def _axes(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(d % ndim for d in dims)
+    dims = tuple(dim) if isinstance(dim, Sequence) else (dim,)
+    axes = tuple(_validate.dim_index(d, ndim) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"dim must not repeat an axis; got {dim!r}")
+    return axes if ndim else ()
 
 
 def _expand_back(g: np.ndarray, axes: tuple[int, ...], keepdim: bool, shape) -> np.ndarray:
@@ -207,9 +273,10 @@ def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    start = _validate.dim_index(start_dim, x.ndim, "start_dim")
+    end = _validate.dim_index(end_dim, x.ndim, "end_dim")
     if x.ndim == 0:
         return reshape(x, (1,))
-    start, end = start_dim % x.ndim, end_dim % x.ndim
     if start > end:
         raise ValueError(f"flatten needs start_dim <= end_dim; got {start_dim} and {end_dim}")
     shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
@@ -219,28 +286,34 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
-    dims = tuple(d % x.ndim for d in dims) if x.ndim else tuple(dims)
+    dims = tuple(_validate.dim_index(d, x.ndim) for d in dims) if x.ndim else ()
+    if sorted(dims) != list(range(x.ndim)):
+        raise ValueError(f"permute needs a permutation of the {x.ndim} dimensions; got {dims}")
     inverse = tuple(np.argsort(dims))
     out = np.transpose(x.data, dims)
     return _from_op(out, (x,), lambda g: (np.transpose(g, inverse),), "Permute")
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    dim0 = _validate.dim_index(dim0, x.ndim, "dim0")
+    dim1 = _validate.dim_index(dim1, x.ndim, "dim1")
+    if x.ndim == 0:
+        return x
     dims = list(range(x.ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(x, dims)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    dim = dim % (x.ndim + 1)
+    dim = _validate.dim_index(dim, x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
 def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
     if dim is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
-    dim = dim % x.ndim
-    if x.shape[dim] != 1:
+    dim = _validate.dim_index(dim, x.ndim)
+    if x.ndim == 0 or x.shape[dim] != 1:
         return x
     return reshape(x, x.shape[:dim] + x.shape[dim + 1:])
 
@@ -277,7 +350,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
     if not tensors:
         raise ValueError("cat needs at least one tensor; got an empty sequence")
-    axis = dim % tensors[0].ndim
+    if tensors[0].ndim == 0:
+        raise ValueError("cat cannot concatenate 0-d tensors; use stack")
+    axis = _validate.dim_index(dim, tensors[0].ndim)
     bounds = np.cumsum([t.shape[axis] for t in tensors])[:-1]
 
     def backward(g):
@@ -292,7 +367,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
     if not tensors:
         raise ValueError("stack needs at least one tensor; got an empty sequence")
-    axis = dim % (tensors[0].ndim + 1)
+    axis = _validate.dim_index(dim, tensors[0].ndim + 1)
 
     def backward(g):
         return tuple(np.moveaxis(g, axis, 0))

@@ -62,17 +62,41 @@ Backward = Callable[[np.ndarray], tuple[Any, ...]]
 
 
 class Node:
-    """One recorded op: its inputs and the closure that maps grad_output to their gradients."""
+    """One recorded op: its inputs and the closure that maps grad_output to their gradients.
 
-    __slots__ = ("inputs", "backward", "name")
+    ``versions`` remembers each input's in-place write counter at forward time: a backward
+    closure reads its inputs' data, so a later in-place write would give a silently wrong
+    gradient; :func:`run_backward` refuses instead (PyTorch does the same).
+    """
+
+    __slots__ = ("inputs", "backward", "name", "versions")
 
     def __init__(self, inputs: tuple[Tensor, ...], backward: Backward, name: str) -> None:
         self.inputs = inputs
         self.backward = backward
         self.name = name
+        self.versions = tuple(t._version for t in inputs)
 
-    def __repr__(self) -> str:
-        return f"<{self.name}Backward>"
+    def check_versions(self, output: Tensor) -> None:
+        """Raise ``RuntimeError`` if an input or ``output`` was written in place after forward.
+
+        Such a write is not recorded in the graph, and backward closures may read the data
+        it changed (``exp`` reuses its output, ``mul`` its inputs), so the gradient would be
+        wrong. An op's output starts at version 0.
+        """
+        if output._version != 0:
+            raise RuntimeError(
+                f"the output of {self.name} (shape {tuple(output.shape)}) was changed in place "
+                f"after it was computed, which autograd cannot follow; use an out-of-place op"
+            )
+        for position, (tensor, version) in enumerate(zip(self.inputs, self.versions)):
+            if tensor._version != version:
+                raise RuntimeError(
+                    f"a tensor needed to compute the gradient of {self.name} (input {position}, "
+                    f"shape {tuple(tensor.shape)}) was changed in place after the forward pass: "
+                    f"it is at version {tensor._version}, expected version {version}; make "
+                    f"in-place changes after backward(), or use an out-of-place op"
+                )
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -129,6 +153,7 @@ def run_backward(root: Tensor, grad: np.ndarray) -> None:
             tensor.grad = Tensor(g.copy()) if tensor.grad is None else Tensor(tensor.grad.data + g)
         if node is None:
             continue
+        node.check_versions(tensor)
         with no_grad():
             input_grads = node.backward(g)
         for parent, parent_grad in zip(node.inputs, input_grads):

@@ -58,8 +58,8 @@ class Tensor:
 
     # -- construction by ops -------------------------------------------------------------
     @classmethod
-    def _from_op(cls, data: np.ndarray, inputs: tuple[Tensor, ...], backward, name: str) -> Tensor:
-        """Wrap an op's result, recording a node when any input needs a gradient."""
+    def _wrap(cls, data: np.ndarray) -> Tensor:
+        """A tensor around ``data`` (no copy), outside any graph."""
         out = cls.__new__(cls)
         out._data = data
         out.grad = None
@@ -68,7 +68,18 @@ class Tensor:
         out._hooks = []
         out._retains_grad = False
         out.requires_grad = False
-        if is_grad_enabled() and any(t.requires_grad for t in inputs):
+        return out
+
+    @classmethod
+    def _from_op(cls, data: np.ndarray, inputs: tuple[Tensor, ...], backward, name: str) -> Tensor:
+        """Wrap an op's result, recording a node when any input needs a gradient.
+
+        NumPy reductions return scalars rather than 0-d arrays; ``np.asarray`` undoes that so
+        ``.numpy()`` always gives an ndarray. Results that are not float never need a gradient.
+        """
+        out = cls._wrap(np.asarray(data))
+        if (is_grad_enabled() and out._data.dtype.kind == "f"
+                and any(t.requires_grad for t in inputs)):
             out.requires_grad = True
             out._node = Node(inputs, backward, name)
         return out
@@ -191,7 +202,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing the data but cut from the graph."""
-        return Tensor(self._data) if self._data.dtype.kind != "f" else _detached(self._data)
+        return Tensor._wrap(self._data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.dtype.type not in _FLOAT_DTYPES:
@@ -222,18 +233,16 @@ class Tensor:
         return self._assign(np.asarray(value, self.dtype))
 
     def copy_(self, src: Any) -> Tensor:
-        return self._assign(np.asarray(src.data if isinstance(src, Tensor) else src, self.dtype))
+        return self._assign(np.asarray(_ops.raw(src), self.dtype))
 
     def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        other = other.data if isinstance(other, Tensor) else other
-        return self._assign(self._data + alpha * np.asarray(other))
+        return self._assign(self._data + alpha * np.asarray(_ops.raw(other)))
 
     def sub_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        return self.add_(other, alpha=-alpha)
+        return self._assign(self._data - alpha * np.asarray(_ops.raw(other)))
 
     def mul_(self, other: Any) -> Tensor:
-        other = other.data if isinstance(other, Tensor) else other
-        return self._assign(self._data * np.asarray(other))
+        return self._assign(self._data * np.asarray(_ops.raw(other)))
 
     # -- conversions ------------------------------------------------------------------
     def astype(self, dtype: Any) -> Tensor:
@@ -278,6 +287,9 @@ class Tensor:
 
     def __pow__(self, exponent):
         return _ops.power(self, exponent)
+
+    def __rpow__(self, base):
+        return _ops.rpower(base, self)
 
     def __matmul__(self, other):
         return _ops.matmul(self, other)
@@ -363,18 +375,6 @@ class Tensor:
         from .functional import relu
 
         return relu(self)
-
-
-def _detached(data: np.ndarray) -> Tensor:
-    out = Tensor.__new__(Tensor)
-    out._data = data
-    out.requires_grad = False
-    out.grad = None
-    out._node = None
-    out._version = 0
-    out._hooks = []
-    out._retains_grad = False
-    return out
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
