@@ -29,11 +29,14 @@ def check_pad_fits(pairs: tuple[tuple[int, int], ...], in_size: tuple[int, ...],
             raise ValueError(f"padding_mode='replicate' cannot pad an empty spatial dim {i}")
 
 
-def pad(x: np.ndarray, pairs: tuple[tuple[int, int], ...], mode: str = "zeros") -> np.ndarray:
-    """Pad the last ``len(pairs)`` axes of ``x``."""
+def pad(x: np.ndarray, pairs: tuple[tuple[int, int], ...], mode: str = "zeros",
+        value: float = 0.0) -> np.ndarray:
+    """Pad the last ``len(pairs)`` axes of ``x``; ``value`` fills the ``zeros`` mode."""
     if all(lo == 0 and hi == 0 for lo, hi in pairs):
         return x
     widths = [(0, 0)] * (x.ndim - len(pairs)) + list(pairs)
+    if mode == "zeros":
+        return np.pad(x, widths, mode="constant", constant_values=value)
     return np.pad(x, widths, mode=_NUMPY_MODE[mode])
 
 

@@ -1,4 +1,8 @@
-"""Activations: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``."""
+"""Activations: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``.
+
+Each takes a float32 or float64 Tensor of any shape and returns one of the same shape and
+dtype; each raises ``TypeError`` for other input (non-tensors, integer or complex dtypes).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from ..tensor import Tensor
 
 
 def relu(input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
-    """max(x, 0) elementwise; the gradient at exactly 0 is 0, as in torch.
+    """Rectified linear unit, ``max(x, 0)`` elementwise, as ``torch.nn.functional.relu``.
+
+    The gradient is 1 where ``x > 0`` and 0 elsewhere (including ``x == 0``), as in torch.
 
     Examples
     --------
@@ -20,11 +26,25 @@ def relu(input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
     """
     x = _validate.float_tensor(input, "input", "relu")
     positive = x.data > 0
-    return Tensor._from_op(x.data * positive, (x,), lambda g: (g * positive,), "Relu")
+    out = np.maximum(x.data, 0)  # not x * (x > 0), which gives -0.0 for negative x
+    return Tensor._from_op(out, (x,), lambda g: (g * positive,), "Relu")
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
-    """x for x > 0, ``negative_slope * x`` otherwise."""
+    """``x`` where ``x > 0``, else ``negative_slope * x``, as ``torch.nn.functional.leaky_relu``.
+
+    Parameters
+    ----------
+    input : Tensor
+    negative_slope : float, default 0.01
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import functional as F
+    >>> F.leaky_relu(cl.tensor([-2.0, 3.0]), 0.5).numpy().tolist()
+    [-1.0, 3.0]
+    """
     x = _validate.float_tensor(input, "input", "leaky_relu")
     slope = _validate.real_number(negative_slope, "negative_slope")
     scale = np.where(x.data > 0, 1.0, slope).astype(x.dtype)
@@ -32,7 +52,15 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: 
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    """1 / (1 + exp(-x)), computed without overflow for large |x|."""
+    """Logistic function ``1 / (1 + exp(-x))``, computed without overflow for large ``|x|``.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import functional as F
+    >>> F.sigmoid(cl.tensor([0.0, 1000.0, -1000.0])).numpy().tolist()
+    [0.5, 1.0, 0.0]
+    """
     x = _validate.float_tensor(input, "input", "sigmoid")
     e = np.exp(-np.abs(x.data))
     out = np.where(x.data >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
@@ -40,7 +68,15 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent, elementwise; its derivative is ``1 - tanh(x)**2``.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import functional as F
+    >>> F.tanh(cl.tensor([0.0])).numpy().tolist()
+    [0.0]
+    """
     x = _validate.float_tensor(input, "input", "tanh")
     out = np.tanh(x.data)
     return Tensor._from_op(out, (x,), lambda g: (g * (1 - out * out),), "Tanh")
@@ -51,32 +87,66 @@ def _log_softmax(data: np.ndarray, dim: int) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
-def _check_dim(x: Tensor, dim: int, op: str) -> int:
-    if not isinstance(dim, int) or not -max(x.ndim, 1) <= dim < max(x.ndim, 1):
-        raise ValueError(f"{op} needs dim in [-{max(x.ndim, 1)}, {max(x.ndim, 1) - 1}] for "
-                         f"input of shape {x.shape}; got dim={dim!r}")
-    return dim
+def _stable_log_softmax(x: Tensor, dim: int) -> tuple[np.ndarray, int]:
+    """log_softmax along a validated ``dim``; a 0-d input counts as one element."""
+    axis = _validate.dim_index(dim, x.ndim)
+    return _log_softmax(x.data.reshape(x.shape or (1,)), axis).reshape(x.shape), axis
 
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
-    """exp(x) / sum(exp(x)) along ``dim`` (shifted by the max for stability)."""
+    """``exp(x) / sum(exp(x))`` along ``dim``, as ``torch.nn.functional.softmax``.
+
+    Parameters
+    ----------
+    input : Tensor
+    dim : int, default -1
+        The axis that sums to one. (torch has no default and guesses; convlens uses -1.)
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
+
+    Notes
+    -----
+    Computed as ``exp(x - max(x) - log(sum(exp(x - max(x)))))``, so large logits do not
+    overflow.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import functional as F
+    >>> F.softmax(cl.tensor([0.0, 0.0]), dim=0).numpy().tolist()
+    [0.5, 0.5]
+    """
     x = _validate.float_tensor(input, "input", "softmax")
-    dim = _check_dim(x, dim, "softmax")
-    out = np.exp(_log_softmax(x.data, dim))
+    logp, axis = _stable_log_softmax(x, dim)
+    out = np.exp(logp)
 
     def backward(g):
-        return (out * (g - (g * out).sum(axis=dim, keepdims=True)),)
+        if x.ndim == 0:
+            return (np.zeros_like(g),)
+        return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
 
     return Tensor._from_op(out, (x,), backward, "Softmax")
 
 
 def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
-    """log(softmax(x)) along ``dim``, computed stably."""
+    """``log(softmax(x))`` along ``dim``, computed stably; see :func:`softmax`.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import functional as F
+    >>> round(F.log_softmax(cl.tensor([0.0, 0.0]), dim=0)[0].item(), 4)
+    -0.6931
+    """
     x = _validate.float_tensor(input, "input", "log_softmax")
-    dim = _check_dim(x, dim, "log_softmax")
-    out = _log_softmax(x.data, dim)
+    out, axis = _stable_log_softmax(x, dim)
 
     def backward(g):
-        return (g - np.exp(out) * g.sum(axis=dim, keepdims=True),)
+        if x.ndim == 0:
+            return (np.zeros_like(g),)
+        return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
 
     return Tensor._from_op(out, (x,), backward, "LogSoftmax")

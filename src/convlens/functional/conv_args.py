@@ -12,16 +12,19 @@ _WEIGHT = {1: "(C_out, C_in/groups, K)", 2: "(C_out, C_in/groups, kH, kW)",
 
 
 def check_conv_inputs(op: str, nd: int, x, weight, bias) -> tuple[Tensor, Tensor, Tensor | None]:
+    """Check the tensors' types, dtypes, ranks and the bias shape; return them as Tensors."""
     x = _validate.float_tensor(x, "input", op)
     weight = _validate.float_tensor(weight, "weight", op)
     _validate.rank(x.shape, {nd + 1: _LAYOUTS[nd], nd + 2: _BATCHED[nd]}, "input", op)
     _validate.rank(weight.shape, {nd + 2: _WEIGHT[nd]}, "weight", op)
-    if weight.dtype != x.dtype:
-        raise TypeError(f"{op} expects input and weight of the same dtype; "
-                        f"got {x.dtype} and {weight.dtype}")
+    _validate.same_dtype(x.dtype, weight.dtype, ("input", "weight"), op)
+    if 0 in weight.shape[2:]:
+        raise ValueError(f"{op} expects a kernel of non-zero size; got weight of shape "
+                         f"{weight.shape}")
     if bias is not None:
         bias = _validate.float_tensor(bias, "bias", op)
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"{op} expects bias of shape (out_channels,) = ({weight.shape[0]},); "
                              f"got {bias.shape}")
+        _validate.same_dtype(x.dtype, bias.dtype, ("input", "bias"), op)
     return x, weight, bias

@@ -27,8 +27,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     Raises
     ------
+    TypeError
+        Non-float tensors, or dtypes that differ between input, weight and bias.
     ValueError
-        If the trailing size of ``input`` is not ``in_features`` or ``bias`` has the wrong shape.
+        If ``weight`` is not 2-D, the trailing size of ``input`` is not ``in_features``, or
+        ``bias`` has the wrong shape.
+
+    Notes
+    -----
+    A fully connected layer: every output feature is a dot product with every input feature,
+    so it has ``in_features * out_features`` weights, where a convolution shares a small
+    filter across all positions.
 
     Examples
     --------
@@ -43,14 +52,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ValueError(f"linear expects input with in_features = {w.shape[1]} in its last "
                          f"dimension; got input of shape {x.shape}")
-    if w.dtype != x.dtype:
-        raise TypeError(f"linear expects input and weight of the same dtype; "
-                        f"got {x.dtype} and {w.dtype}")
+    _validate.same_dtype(x.dtype, w.dtype, ("input", "weight"), "linear")
     b = None
     if bias is not None:
         b = _validate.float_tensor(bias, "bias", "linear")
         if b.shape != (w.shape[0],):
             raise ValueError(f"linear expects bias of shape ({w.shape[0]},); got {b.shape}")
+        _validate.same_dtype(x.dtype, b.dtype, ("input", "bias"), "linear")
     out = x.data @ w.data.T
     if b is not None:
         out += b.data
@@ -68,6 +76,34 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
-    """Merge dimensions ``start_dim..end_dim`` into one, as ``torch.flatten``."""
+    """Merge dimensions ``start_dim..end_dim`` into one, as ``torch.flatten``.
+
+    Parameters
+    ----------
+    input : Tensor
+    start_dim, end_dim : int, default 0 and -1
+        First and last dimension to merge (negative counts from the end);
+        ``start_dim=1`` keeps the batch dimension, as ``nn.Flatten`` does.
+
+    Returns
+    -------
+    Tensor
+        ``input.shape[:start_dim] + (prod(input.shape[start_dim:end_dim + 1]),)
+        + input.shape[end_dim + 1:]``; a 0-d input becomes shape (1,).
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+    ValueError
+        If ``start_dim`` comes after ``end_dim``.
+
+    Examples
+    --------
+    >>> import numpy as np, convlens as cl
+    >>> from convlens import functional as F
+    >>> F.flatten(cl.tensor(np.zeros((2, 3, 4, 5))), start_dim=1).shape
+    (2, 60)
+    """
     x = _validate.as_tensor(input, "input", "flatten")
     return _ops.flatten(x, start_dim, end_dim)

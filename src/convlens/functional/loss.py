@@ -39,18 +39,37 @@ def _check_target_indices(target: Tensor, logp: Tensor, ignore_index: int, op: s
     return t
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
-             ignore_index: int = -100, reduction: str = "mean",
-             label_smoothing: float = 0.0) -> Tensor:
-    """Negative log-likelihood of log-probabilities ``input`` (N, C, *d), as torch's ``nll_loss``.
+def _coefficients(op: str, logp: Tensor, target: Tensor, w: np.ndarray, ignore_index: int,
+                  eps: float) -> tuple[np.ndarray, float, tuple[int, ...]]:
+    """Write the loss as ``-(coef * logp).sum(class axis)`` per row.
 
-    ``label_smoothing`` (not a torch ``nll_loss`` argument) lets :func:`cross_entropy` share
-    this code: the target puts ``1 - eps`` on its class and ``eps / C`` on every class.
+    Returns ``coef`` (M, C) with M = N * prod(d), the divisor of ``reduction="mean"``, and the
+    shape of the per-row losses. Torch's rules: the smoothed target is
+    ``(1 - eps) * onehot + eps / C``; with class indices "mean" divides by the summed weight of
+    the non-ignored targets, with probabilities by M.
     """
-    op = "cross_entropy"
+    classes = logp.shape[1]
+    if target.dtype.kind == "f":
+        if target.shape != logp.shape:
+            raise ValueError(f"{op} expects probability targets shaped like input {logp.shape}; "
+                             f"got {target.shape}")
+        coef = ((1 - eps) * _class_last(target.data) + eps / classes) * w    # (M, C)
+        return coef, coef.shape[0], (logp.shape[0], *logp.shape[2:])
+    t = _check_target_indices(target, logp, ignore_index, op)
+    rows = np.nonzero(t != ignore_index)[0]
+    coef = np.zeros((t.size, classes), dtype=logp.dtype)
+    coef[rows, t[rows]] = (1 - eps) * w[t[rows]]
+    coef[rows] += (eps / classes) * w
+    return coef, w[t[rows]].sum(), target.shape
+
+
+def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # noqa: A002
+         label_smoothing: float) -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C, *d), shared by both losses."""
     logp = _validate.float_tensor(input, "input", op)
     target = _validate.as_tensor(target, "target", op)
     _validate.one_of(reduction, REDUCTIONS, "reduction")
+    ignore_index = _validate.positive_int(ignore_index, "ignore_index", minimum=-(2**63))
     eps = _validate.real_number(label_smoothing, "label_smoothing", low=0.0, high=1.0)
     if logp.ndim < 2:
         raise ValueError(f"{op} expects input of shape (N, C) or (N, C, *d); got {logp.shape}")
@@ -60,38 +79,39 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     if w.shape != (classes,):
         raise ValueError(f"{op} expects weight of shape ({classes},); got {w.shape}")
     lp = _class_last(logp.data)                                              # (M, C)
-    if target.dtype.kind == "f":
-        if target.shape != logp.shape:
-            raise ValueError(f"{op} expects probability targets shaped like input {logp.shape}; "
-                             f"got {target.shape}")
-        coef = ((1 - eps) * _class_last(target.data) + eps / classes) * w    # (M, C)
-        denominator = lp.shape[0]
-        per_row_shape = (logp.shape[0], *logp.shape[2:])
-    else:
-        t = _check_target_indices(target, logp, ignore_index, op)
-        valid = t != ignore_index
-        coef = np.zeros_like(lp)
-        rows = np.nonzero(valid)[0]
-        coef[rows, t[rows]] = (1 - eps) * w[t[rows]]
-        coef += (eps / classes) * w * valid[:, None]
-        denominator = w[t[rows]].sum()
-        per_row_shape = target.shape
+    coef, denominator, row_shape = _coefficients(op, logp, target, w, ignore_index, eps)
     per_row = -(coef * lp).sum(axis=1)
-    if reduction == "none":
-        out = per_row.reshape(per_row_shape)
-    elif reduction == "sum":
-        out = per_row.sum()
-    else:
-        out = per_row.sum() / denominator
+    with np.errstate(divide="ignore", invalid="ignore"):  # an all-ignored mean is nan, as torch
+        out = {"none": lambda: per_row.reshape(row_shape), "sum": per_row.sum,
+               "mean": lambda: per_row.sum() / denominator}[reduction]()
 
     def backward(g):
-        if reduction == "none":
-            scale = g.reshape(-1, 1)
-        else:
-            scale = g / denominator if reduction == "mean" else g
-        return (_class_back(-coef * scale, logp.shape).astype(logp.dtype), None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = g.reshape(-1, 1) if reduction == "none" else (
+                g / denominator if reduction == "mean" else g)
+        grad_logp = _class_back(-coef * scale, logp.shape).astype(logp.dtype)
+        if target.dtype.kind != "f" or not target.requires_grad:
+            return grad_logp, None
+        return grad_logp, _class_back(-(1 - eps) * w * lp * scale, logp.shape)
 
     return Tensor._from_op(np.asarray(out, logp.dtype), (logp, target), backward, "NllLoss")
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities, as ``torch.nn.functional.nll_loss``.
+
+    Takes the same arguments as :func:`cross_entropy` (without ``label_smoothing``), but
+    ``input`` holds log-probabilities, for example from :func:`log_softmax`.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import functional as F
+    >>> F.nll_loss(cl.tensor([[-1.0, -2.0]]), cl.tensor([1])).item()
+    2.0
+    """
+    return _nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
@@ -102,10 +122,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     Parameters
     ----------
     input : Tensor
-        Logits, (N, C) or (N, C, *d).
+        Logits, (N, C) or (N, C, *d), or unbatched (C,).
     target : Tensor
         Class indices (N,) or (N, *d) of an integer dtype, or class probabilities shaped like
-        ``input``.
+        ``input`` (float; they get a gradient too).
     weight : Tensor, optional
         Per-class weights (C,).
     ignore_index : int, default -100
@@ -136,27 +156,62 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     0.6931
     """
     x = _validate.float_tensor(input, "input", "cross_entropy")
+    target = _validate.as_tensor(target, "target", "cross_entropy")
+    if x.ndim == 1:  # unbatched (C,), as torch: treat it as a batch of one
+        out = cross_entropy(x.reshape((1, -1)), target.reshape((1, *target.shape)), weight,
+                            ignore_index, reduction, label_smoothing)
+        return out.reshape(()) if reduction == "none" else out
     if x.ndim < 2:
-        raise ValueError(f"cross_entropy expects input of shape (N, C) or (N, C, *d); "
+        raise ValueError(f"cross_entropy expects input of shape (C,), (N, C) or (N, C, *d); "
                          f"got {x.shape}")
-    return nll_loss(log_softmax(x, dim=1), target, weight, ignore_index, reduction,
-                    label_smoothing)
+    return _nll("cross_entropy", log_softmax(x, dim=1), target, weight, ignore_index,
+                reduction, label_smoothing)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Mean squared error, as ``torch.nn.functional.mse_loss`` (shapes must match)."""
+    """Squared error ``(input - target)**2``, as ``torch.nn.functional.mse_loss``.
+
+    Parameters
+    ----------
+    input, target : Tensor
+        Float tensors of the same shape (torch broadcasts them with a warning; convlens
+        refuses instead).
+    reduction : {"mean", "sum", "none"}, default "mean"
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the elementwise losses for ``reduction="none"``. The mean of an empty
+        input is nan, as in torch.
+
+    Raises
+    ------
+    ValueError
+        Mismatched shapes or an unknown ``reduction``.
+    TypeError
+        Non-float tensors.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import functional as F
+    >>> F.mse_loss(cl.tensor([1.0, 3.0]), cl.tensor([0.0, 0.0])).item()
+    5.0
+    """
     x = _validate.float_tensor(input, "input", "mse_loss")
     y = _validate.float_tensor(target, "target", "mse_loss")
     _validate.one_of(reduction, REDUCTIONS, "reduction")
     if x.shape != y.shape:
         raise ValueError(f"mse_loss expects target of the input's shape {x.shape}; got {y.shape}")
     diff = x.data - y.data
-    count = max(diff.size, 1)
-    out = {"none": diff * diff, "sum": (diff * diff).sum(),
-           "mean": (diff * diff).sum() / count}[reduction]
+    squared = diff * diff
+    with np.errstate(divide="ignore", invalid="ignore"):  # the mean of nothing is nan
+        out = {"none": squared, "sum": squared.sum(),
+               "mean": squared.sum() / diff.size}[reduction]
 
     def backward(g):
-        scale = 2 * g / count if reduction == "mean" else 2 * g
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = 2 * g / diff.size if reduction == "mean" else 2 * g
         return scale * diff, -scale * diff
 
     return Tensor._from_op(np.asarray(out, x.dtype), (x, y), backward, "MseLoss")

@@ -7,6 +7,43 @@ import numpy as np
 from .. import _validate
 from ..tensor import Tensor
 
+_OP = "batch_norm"
+
+
+def _stat_array(stat, name: str, channels: int) -> np.ndarray | None:
+    """The ndarray behind a running statistic (Tensor or ndarray, updated in place), or None."""
+    if stat is None:
+        return None
+    array = stat.data if isinstance(stat, Tensor) else stat
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{_OP} expects {name} to be a convlens Tensor or ndarray; "
+                        f"got {type(stat).__name__}")
+    _validate.float_dtype(array.dtype, name, _OP)
+    if array.shape != (channels,):
+        raise ValueError(f"{_OP} expects {name} of shape ({channels},); got {array.shape}")
+    return array
+
+
+def _affine(param, name: str, x: Tensor) -> Tensor | None:
+    if param is None:
+        return None
+    param = _validate.float_tensor(param, name, _OP)
+    if param.shape != (x.shape[1],):
+        raise ValueError(f"{_OP} expects {name} of shape ({x.shape[1]},) for input of shape "
+                         f"{x.shape}; got {param.shape}")
+    return param
+
+
+def _update_running(stats: tuple, arrays: tuple, batch: tuple, momentum: float) -> None:
+    """``running = (1 - momentum) * running + momentum * batch``, in place; bumps versions."""
+    for stat, array, value in zip(stats, arrays, batch):
+        if array is None:
+            continue
+        array *= 1 - momentum
+        array += momentum * value.astype(array.dtype)
+        if isinstance(stat, Tensor):
+            stat._version += 1
+
 
 def batch_norm(input: Tensor, running_mean, running_var, weight: Tensor | None = None,  # noqa: A002
                bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
@@ -20,69 +57,84 @@ def batch_norm(input: Tensor, running_mean, running_var, weight: Tensor | None =
     Parameters
     ----------
     input : Tensor
-        (N, C) or (N, C, *d).
+        (N, C) or (N, C, *d), float32 or float64.
     running_mean, running_var : Tensor or ndarray of shape (C,), or None
         Updated in place when ``training``. May be None only when ``training`` is True.
     weight, bias : Tensor, optional
         Per-channel scale and shift (C,).
     training : bool, default False
     momentum : float, default 0.1
+        In [0, 1].
     eps : float, default 1e-5
+        Added to the variance; non-negative.
 
     Returns
     -------
     Tensor
-        Same shape as ``input``.
+        ``(x - mean) / sqrt(var + eps) * weight + bias``, same shape as ``input``. An empty
+        batch gives an empty output and leaves the running statistics alone.
+
+    Raises
+    ------
+    ValueError
+        Input of fewer than 2 dims, statistics or parameters not of shape (C,), missing
+        running statistics in eval, or a single value per channel in training.
+    TypeError
+        Non-float input, statistics or parameters.
+
+    Examples
+    --------
+    >>> import numpy as np, convlens as cl
+    >>> from convlens import functional as F
+    >>> mean, var = np.zeros(1), np.ones(1)
+    >>> y = F.batch_norm(cl.tensor(np.array([[1.0], [3.0]])), mean, var, training=True)
+    >>> y.numpy().ravel().round(3).tolist(), mean.tolist(), var.tolist()
+    ([-1.0, 1.0], [0.2], [1.1])
     """
-    x = _validate.float_tensor(input, "input", "batch_norm")
+    x = _validate.float_tensor(input, "input", _OP)
     if x.ndim < 2:
-        raise ValueError(f"batch_norm expects input of shape (N, C) or (N, C, *d); got {x.shape}")
+        raise ValueError(f"{_OP} expects input of shape (N, C) or (N, C, *d); got {x.shape}")
     momentum = _validate.real_number(momentum, "momentum", low=0.0, high=1.0)
     eps = _validate.real_number(eps, "eps", low=0.0)
-    C = x.shape[1]
+    arrays = (_stat_array(running_mean, "running_mean", x.shape[1]),
+              _stat_array(running_var, "running_var", x.shape[1]))
+    weight, bias = _affine(weight, "weight", x), _affine(bias, "bias", x)
     axes = (0, *range(2, x.ndim))
-    bshape = (1, C) + (1,) * (x.ndim - 2)
-    for name, stat in (("running_mean", running_mean), ("running_var", running_var),
-                       ("weight", weight), ("bias", bias)):
-        if stat is not None and np.shape(stat.data if isinstance(stat, Tensor) else stat) != (C,):
-            raise ValueError(f"batch_norm expects {name} of shape ({C},) for input of shape "
-                             f"{x.shape}; got {np.shape(getattr(stat, 'data', stat))}")
-    if training:
-        count = x.data.size // C
-        if count <= 1:
-            raise ValueError(f"batch_norm in training needs more than 1 value per channel; "
-                             f"got input of shape {x.shape}")
-        mean = x.data.mean(axis=axes)
-        var = x.data.var(axis=axes)
-        for stat, batch in ((running_mean, mean), (running_var, var * count / (count - 1))):
-            if stat is None:
-                continue
-            arr = stat.data if isinstance(stat, Tensor) else stat
-            arr *= 1 - momentum
-            arr += momentum * batch.astype(arr.dtype)
-            if isinstance(stat, Tensor):
-                stat._version += 1
+    count = x.data.size // max(x.shape[1], 1)
+    if training and count == 1:
+        raise ValueError(f"{_OP} in training needs more than 1 value per channel; "
+                         f"got input of shape {x.shape}")
+    if training and count > 1:
+        mean, var = x.data.mean(axis=axes), x.data.var(axis=axes)
+        _update_running((running_mean, running_var), arrays,
+                        (mean, var * count / (count - 1)), momentum)
+    elif training:  # an empty batch: nothing to normalise, no statistics to update
+        mean = var = np.zeros(x.shape[1], x.dtype)
+    elif arrays[0] is None or arrays[1] is None:
+        raise ValueError(f"{_OP} in eval mode needs running_mean and running_var")
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm in eval mode needs running_mean and running_var")
-        mean = np.asarray(getattr(running_mean, "data", running_mean), x.dtype)
-        var = np.asarray(getattr(running_var, "data", running_var), x.dtype)
-    inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
-    x_hat = (x.data - mean.reshape(bshape)) * inv_std.reshape(bshape)
-    gamma = np.ones(C, x.dtype) if weight is None else weight.data
-    out = x_hat * gamma.reshape(bshape)
-    if bias is not None:
-        out = out + bias.data.reshape(bshape)
+        mean, var = arrays[0].astype(x.dtype), arrays[1].astype(x.dtype)
+    return _normalise(x, mean, var, eps, weight, bias, bool(training))
+
+
+def _normalise(x: Tensor, mean: np.ndarray, var: np.ndarray, eps: float, weight, bias,
+               batch_stats: bool) -> Tensor:
+    """The graph node: normalise with given statistics; backward through them if ``batch_stats``."""
+    axes = (0, *range(2, x.ndim))
+    bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype).reshape(bshape)
+    x_hat = (x.data - mean.reshape(bshape)) * inv_std
+    gamma = np.ones(bshape, x.dtype) if weight is None else weight.data.reshape(bshape)
+    out = x_hat * gamma if bias is None else x_hat * gamma + bias.data.reshape(bshape)
 
     def backward(g):
-        g_hat = g * gamma.reshape(bshape)
-        if training:
-            n = x.data.size // C
-            grad_x = inv_std.reshape(bshape) / n * (
-                n * g_hat - g_hat.sum(axis=axes, keepdims=True)
-                - x_hat * (g_hat * x_hat).sum(axis=axes, keepdims=True))
+        g_hat = g * gamma
+        if batch_stats and x.data.size:  # mean and var depend on x too
+            n = x.data.size // x.shape[1]
+            grad_x = inv_std / n * (n * g_hat - g_hat.sum(axis=axes, keepdims=True)
+                                    - x_hat * (g_hat * x_hat).sum(axis=axes, keepdims=True))
         else:
-            grad_x = g_hat * inv_std.reshape(bshape)
+            grad_x = g_hat * inv_std
         grads = [grad_x]
         if weight is not None:
             grads.append((g * x_hat).sum(axis=axes))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import numpy as np
+from numbers import Integral
 
 from .. import _validate
 from ..conv import padding as _padding
@@ -14,10 +13,11 @@ _TORCH_MODES = {"constant": "zeros", "reflect": "reflect", "replicate": "replica
                 "circular": "circular"}
 
 
-def pad_pairs(x: Tensor, pairs: tuple[tuple[int, int], ...], mode: str) -> Tensor:
+def pad_pairs(x: Tensor, pairs: tuple[tuple[int, int], ...], mode: str,
+              value: float = 0.0) -> Tensor:
     """Pad the last ``len(pairs)`` axes with (low, high) pairs; ``mode`` as in ``padding_mode``."""
     _padding.check_pad_fits(pairs, x.shape[x.ndim - len(pairs):], mode)
-    out = _padding.pad(x.data, pairs, mode)
+    out = _padding.pad(x.data, pairs, mode, value)
 
     def backward(grad_output):
         return (_padding.pad_adjoint(grad_output, pairs, mode),)
@@ -25,30 +25,50 @@ def pad_pairs(x: Tensor, pairs: tuple[tuple[int, int], ...], mode: str) -> Tenso
     return Tensor._from_op(out, (x,), backward, "Pad")
 
 
+def _pairs(pad: object, ndim: int) -> tuple[tuple[int, int], ...]:
+    """torch's flat ``pad`` (last dim first) -> (low, high) pairs in dimension order."""
+    flat = tuple(pad) if isinstance(pad, Sequence) and not isinstance(pad, str) else None
+    if flat is None or len(flat) % 2 or len(flat) // 2 > ndim or not all(
+        isinstance(p, Integral) and not isinstance(p, bool) and p >= 0 for p in flat
+    ):
+        raise ValueError(
+            f"pad must be a sequence of an even number of non-negative ints, at most "
+            f"2 * input.ndim (={2 * ndim}); got {pad!r}"
+        )
+    return tuple((int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2))[::-1]
+
+
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
-        value: float = 0.0) -> Tensor:
+        value: float | None = None) -> Tensor:
     """Pad the trailing dimensions of ``input``, as ``torch.nn.functional.pad``.
 
     Parameters
     ----------
     input : Tensor
+        Float32 or float64.
     pad : sequence of int
         ``(last_lo, last_hi, second_last_lo, second_last_hi, ...)``: pairs from the last
-        dimension backwards; non-negative.
+        dimension backwards; non-negative (torch's negative "cropping" pads are not supported).
     mode : {"constant", "reflect", "replicate", "circular"}, default "constant"
-    value : float, default 0.0
-        Fill value for ``"constant"``; only 0 is supported.
+        ``reflect`` mirrors without repeating the edge, ``replicate`` repeats the edge,
+        ``circular`` wraps around.
+    value : float, optional
+        Fill value for ``"constant"`` (default 0); torch allows no other value in other modes.
 
     Returns
     -------
     Tensor
-        Each padded dimension grows by ``lo + hi``.
+        Each padded dimension grows by ``lo + hi``. The gradient of a padded cell flows back
+        to the input cell it copies.
 
     Raises
     ------
     ValueError
         If ``pad`` has an odd length, negative entries or more pairs than ``input`` has
-        dimensions, if ``mode`` is unknown, or if a reflect/circular pad is too wide.
+        dimensions, if ``mode`` is unknown, if ``value`` is given for another mode, or if a
+        reflect pad is not smaller than its dimension (circular: not larger).
+    TypeError
+        Non-float input.
 
     Examples
     --------
@@ -56,18 +76,13 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     >>> from convlens import functional as F
     >>> F.pad(cl.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect").numpy().tolist()
     [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]]
+    >>> F.pad(cl.tensor([[1.0]]), (1, 1), value=9.0).numpy().tolist()
+    [[9.0, 1.0, 9.0]]
     """
     x = _validate.float_tensor(input, "input", "pad")
     _validate.one_of(mode, _TORCH_MODES, "mode")
-    if value != 0:
-        raise ValueError(f"pad supports value=0 only; got value={value}")
-    flat = tuple(pad)
-    if len(flat) % 2 or len(flat) // 2 > x.ndim or not all(
-        isinstance(p, int | np.integer) and p >= 0 for p in flat
-    ):
-        raise ValueError(
-            f"pad must hold an even number of non-negative ints, at most 2 * input.ndim "
-            f"(={2 * x.ndim}); got {flat}"
-        )
-    pairs = tuple((flat[i], flat[i + 1]) for i in range(0, len(flat), 2))[::-1]
-    return pad_pairs(x, pairs, _TORCH_MODES[mode])
+    if value is not None and mode != "constant" and value != 0:
+        raise ValueError(f"pad takes a fill value only with mode='constant'; got value={value} "
+                         f"with mode={mode!r}")
+    fill = 0.0 if value is None else _validate.any_real(value, "value")
+    return pad_pairs(x, _pairs(pad, x.ndim), _TORCH_MODES[mode], fill)
