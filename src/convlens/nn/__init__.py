@@ -1,0 +1,33 @@
+"""Layers and models: ``Module``, ``Parameter``, containers, layers and initialisers.
+
+Names, constructor arguments, defaults and ``state_dict`` keys are PyTorch's, so code and
+weights move between the two. Import it as ``from convlens import nn``.
+"""
+
+from . import init, registry
+from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .containers import Concat, ModuleList, Residual, Sequential
+from .conv import Conv1d, Conv2d
+from .dropout import Dropout
+from .flatten import Flatten
+from .linear import Identity, Linear
+from .module import Module, RemovableHandle
+from .normalization import BatchNorm1d, BatchNorm2d
+from .parameter import Parameter
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+from .registry import register
+
+__all__ = [
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
+    "BatchNorm2d", "Concat", "Conv1d", "Conv2d", "Dropout", "Flatten", "Identity", "LeakyReLU",
+    "Linear", "MaxPool1d", "MaxPool2d", "Module", "ModuleList", "Parameter", "ReLU",
+    "RemovableHandle", "Residual", "Sequential", "Sigmoid", "Softmax", "Tanh", "init",
+    "register", "registry",
+]

@@ -1,0 +1,40 @@
+"""Argument checks shared by the layers' constructors and forwards (messages written once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _validate
+from ..tensor import Tensor
+
+
+def float_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` as an np.dtype, which must be float32 or float64."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64; got {dtype!r}")
+    return resolved
+
+
+def boolean(value: object, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be a bool; got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def input_tensor(layer: str, x: Any, allowed: dict[int, str]) -> Tensor:
+    """A float Tensor (ndarrays are wrapped) whose rank is a key of ``allowed``."""
+    x = _validate.float_tensor(x, "input", layer)
+    _validate.rank(x.shape, allowed, "input", layer)
+    return x
+
+
+def channels(layer: str, x: Tensor, expected: int, axis: int, layouts: str) -> None:
+    """Raise unless ``x.shape[axis]`` (the channel axis) equals ``expected``."""
+    if x.shape[axis] != expected:
+        raise ValueError(f"{layer} expects input of shape {layouts}; got shape {x.shape}")
