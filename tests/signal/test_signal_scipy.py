@@ -5,6 +5,8 @@ centring, the "valid" rules and the dtype. Shapes are drawn by hypothesis in 1-D
 with odd and even sizes and in1 smaller than in2.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.signal
@@ -95,7 +97,12 @@ def test_matches_scipy_on_fixed_shapes(name, mode, method, shape1, shape2):
     if mode == "valid" and not (
         all(a >= b for a, b in zip(shape1, shape2)) or all(a <= b for a, b in zip(shape1, shape2))
     ):
-        pytest.skip("neither input is the larger; test_signal_errors pins that error")
+        # neither input is the larger: scipy refuses, and so do we (message pinned elsewhere)
+        with pytest.raises(ValueError, match="For 'valid' mode"):
+            getattr(scipy.signal, name)(np.ones(shape1), np.ones(shape2), mode, "direct")
+        with pytest.raises(ValueError, match="mode='valid' needs one input at least as large"):
+            getattr(signal, name)(np.ones(shape1), np.ones(shape2), mode, method)
+        return
     rng = np.random.default_rng(0)
     in1, in2 = random_array(rng, shape1, "float64"), random_array(rng, shape2, "float64")
     check_against_scipy(name, in1, in2, mode, method)
@@ -163,6 +170,18 @@ def test_direct_keeps_nan_local_and_auto_avoids_fft_for_it():
     out = signal.convolve(x, kernel)
     np.testing.assert_array_equal(out, scipy.signal.convolve(x, kernel, method="direct"))
     assert np.isnan(out).sum() == 15 * 15
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_direct_handles_inf_and_overflow_silently_like_scipy(name):
+    cases = [([np.inf, 1.0, 2.0], [0.0, 1.0]), ([1e200, 1e200], [1e200, 1.0]),
+             ([[np.inf, 1.0], [2.0, -np.inf]], [[0.0, 1.0], [1.0, 1.0]])]
+    for in1, in2 in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ours = getattr(signal, name)(in1, in2, method="direct")
+        reference = getattr(scipy.signal, name)(in1, in2, method="direct")
+        np.testing.assert_array_equal(ours, reference)
 
 
 def test_choose_method_prefers_direct_for_small_kernels_and_fft_for_large():

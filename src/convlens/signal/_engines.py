@@ -84,9 +84,11 @@ def direct(in1: np.ndarray, in2: np.ndarray, win: Window, dtype: np.dtype) -> np
     # Slices depend on one axis at a time, so build them per axis once, not per tap.
     per_axis = [_tap_slices(n_small, n_big, start, stop)
                 for n_small, n_big, (start, stop) in zip(small.shape, big.shape, win)]
-    for parts in itertools.product(*per_axis):
-        tap, out_index, big_index = zip(*parts)
-        out[out_index] += small[tap] * big[big_index]
+    # inf * 0 and overflow give NaN and inf silently, as in scipy's direct method.
+    with np.errstate(invalid="ignore", over="ignore"):
+        for parts in itertools.product(*per_axis):
+            tap, out_index, big_index = zip(*parts)
+            out[out_index] += small[tap] * big[big_index]
     return out.astype(dtype, copy=False)
 
 
