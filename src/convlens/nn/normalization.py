@@ -27,7 +27,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, *,
-                 dtype: Any = np.float32) -> None:
+                 bias: bool = True, dtype: Any = np.float32) -> None:
         super().__init__()
         self.num_features = _validate.positive_int(num_features, "num_features")
         self.eps = _validate.real_number(eps, "eps", low=0.0)
@@ -37,11 +37,14 @@ class _BatchNorm(Module):
         self.track_running_stats = _args.boolean(track_running_stats, "track_running_stats")
         dtype = _args.float_dtype(dtype)
         self._dtype = dtype
+        with_bias = self.affine and _args.boolean(bias, "bias")
         if self.affine:
             self.weight = Parameter(np.ones(self.num_features, dtype))
-            self.bias = Parameter(np.zeros(self.num_features, dtype))
         else:
             self.register_parameter("weight", None)
+        if with_bias:
+            self.bias = Parameter(np.zeros(self.num_features, dtype))
+        else:
             self.register_parameter("bias", None)
         if self.track_running_stats:
             self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
@@ -77,14 +80,15 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
     def get_config(self) -> dict[str, Any]:
         tensors = [t for t in (self.weight, self.running_mean) if t is not None]
         dtype = tensors[0].dtype if tensors else self._dtype
         return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum,
                 "affine": self.affine, "track_running_stats": self.track_running_stats,
-                "dtype": str(np.dtype(dtype))}
+                "bias": self.bias is not None or not self.affine, "dtype": str(np.dtype(dtype))}
 
 
 @builtin
@@ -121,6 +125,8 @@ class BatchNorm2d(_BatchNorm):
         average over all batches seen.
     affine : bool, default True
         Learn a per-channel scale ``weight`` (init 1) and shift ``bias`` (init 0).
+    bias : bool, default True
+        With ``affine``, whether to learn the shift (keyword-only, as in torch 2.13).
     track_running_stats : bool, default True
         Keep ``running_mean``, ``running_var`` and ``num_batches_tracked`` buffers; without
         them, eval mode also uses batch statistics.
@@ -136,8 +142,6 @@ class BatchNorm2d(_BatchNorm):
     --------
     >>> from convlens import nn
     >>> bn = nn.BatchNorm2d(6)
-    >>> bn
-    BatchNorm2d(6, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
     >>> list(bn.state_dict())
     ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
     """

@@ -125,6 +125,11 @@ class _AvgPoolNd(Module):
         self.kernel_size = _stored(kernel_size)
         self.stride = self.kernel_size if stride is None else _stored(stride)
         self.padding = _stored(padding)
+        if self._nd == 1:  # torch keeps AvgPool1d's sizes as 1-tuples (and prints them so)
+            self.kernel_size, self.stride, self.padding = (
+                _validate.int_tuple(v, 1, n, minimum=0) for v, n in
+                ((self.kernel_size, "kernel_size"), (self.stride, "stride"),
+                 (self.padding, "padding")))
         self.ceil_mode = _args.boolean(ceil_mode, "ceil_mode")
         self.count_include_pad = _args.boolean(count_include_pad, "count_include_pad")
 
