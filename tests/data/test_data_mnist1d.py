@@ -62,7 +62,9 @@ def test_cache_round_trip(generated, monkeypatch):
     np.testing.assert_array_equal(again_train.x, train.x)
     np.testing.assert_array_equal(again_test.y, test.y)
     with np.load(cache / "mnist1d.npz", allow_pickle=False) as npz:
-        assert sorted(npz.files) == ["config", "x_test", "x_train", "y_test", "y_train"]
+        assert sorted(npz.files) == ["config", "mnist1d_version", "x_test", "x_train", "y_test",
+                                     "y_train"]
+        assert str(npz["config"]) == "{}" and str(npz["mnist1d_version"]) == m1d._package_version()
 
 
 def _fake_generate(calls):
@@ -74,20 +76,35 @@ def _fake_generate(calls):
     return generate
 
 
-@pytest.mark.parametrize("content", [b"", b"garbage, not a zip", None])
+def _write_cache(path, config="{}", version=None):
+    version = m1d._package_version() if version is None else version
+    np.savez(path, x_train=np.zeros((1, 4)), y_train=np.zeros(1, int), x_test=np.zeros((1, 4)),
+             y_test=np.zeros(1, int), config=np.str_(config), mnist1d_version=np.str_(version))
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage, not a zip", "other-args", "other-version"])
 def test_unreadable_or_stale_cache_is_regenerated(tmp_path, monkeypatch, content):
     calls = []
     monkeypatch.setattr(m1d, "_generate", _fake_generate(calls))
     path = tmp_path / "mnist1d.npz"
-    if content is None:  # a valid npz written for other arguments
-        np.savez(path, x_train=np.zeros((1, 4)), y_train=np.zeros(1, int),
-                 x_test=np.zeros((1, 4)), y_test=np.zeros(1, int), config=np.str_("old"))
+    if content == "other-args":
+        _write_cache(path, config='{"seed": 1}')
+    elif content == "other-version":
+        _write_cache(path, version="0.0.0")
     else:
         path.write_bytes(content)
     train, test = load_dataset("mnist1d", cache_dir=tmp_path)
     assert len(calls) == 1 and train.x.shape == (3, 1, 4) and test.y.tolist() == [9]
     load_dataset("mnist1d", cache_dir=tmp_path)
     assert len(calls) == 1  # the rewritten cache is read back
+
+
+def test_cache_works_without_the_package(tmp_path, monkeypatch):
+    _write_cache(tmp_path / "mnist1d.npz", version="0.0.1")
+    monkeypatch.setattr(m1d, "_package_version", lambda: "")
+    monkeypatch.setitem(sys.modules, "mnist1d", None)
+    train, test = load_dataset("mnist1d", cache_dir=tmp_path)
+    assert train.x.shape == (1, 1, 4) and test.y.tolist() == [0]
 
 
 def test_overrides_get_their_own_cache_file_and_data_dir_is_the_cache(tmp_path, monkeypatch):

@@ -65,14 +65,19 @@ def _generate(overrides: dict[str, Any]) -> dict[str, np.ndarray]:
 
 
 def _read_cache(path: Path, config: str) -> dict[str, np.ndarray] | None:
-    """Return the cached arrays, or None when the file is missing, unreadable or stale."""
+    """Return the cached arrays, or None when the file is missing, unreadable or stale.
+
+    Stale means made with other arguments, or by another mnist1d version than the installed
+    one; without mnist1d installed, any cache with the same arguments is used.
+    """
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in _KEYS}
-            cached_config = str(npz["config"])
+            cached_config, cached_version = str(npz["config"]), str(npz["mnist1d_version"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
-    if cached_config != config:
+    version = _package_version()
+    if cached_config != config or version and cached_version != version:
         return None
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
@@ -87,7 +92,7 @@ def _config(overrides: dict[str, Any]) -> str:
         raise TypeError(f"load_dataset('mnist1d') got unknown argument(s) {unknown}; "
                         f"mnist1d's arguments are {list(MNIST1D_ARGS)}")
     try:
-        return json.dumps({"mnist1d": _package_version(), "args": overrides}, sort_keys=True)
+        return json.dumps(overrides, sort_keys=True)
     except TypeError:
         raise TypeError(f"mnist1d arguments must be plain numbers, bools or lists; "
                         f"got {overrides!r}") from None
@@ -132,14 +137,15 @@ def load_mnist1d(cache_dir: str | os.PathLike | None = None, regenerate: bool = 
     config = _config(overrides)
     regenerate = _checks.boolean(regenerate, "regenerate")
     folder = default_cache_dir() if cache_dir is None else Path(cache_dir).expanduser()
-    digest = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(config.encode()).hexdigest()
     stem = f"mnist1d-{digest[:12]}" if overrides else "mnist1d"
     path = folder / f"{stem}.npz"
     arrays = None if regenerate else _read_cache(path, config)
     if arrays is None:
         arrays = _generate(overrides)
         try:
-            atomic_savez(path, {**arrays, "config": np.str_(config)})
+            atomic_savez(path, {**arrays, "config": np.str_(config),
+                                "mnist1d_version": np.str_(_package_version())})
         except OSError as exc:
             warnings.warn(f"could not cache mnist1d in {path}: {exc}", stacklevel=2)
     classes = tuple(str(d) for d in range(10))
