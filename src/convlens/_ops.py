@@ -119,11 +119,11 @@ def matmul(a: Any, b: Any) -> Tensor:
     def backward(g):
         A = a.data[None, :] if a.ndim == 1 else a.data
         B = b.data[:, None] if b.ndim == 1 else b.data
-        G = g
-        if a.ndim == 1:
-            G = np.expand_dims(G, -2)
+        G = g  # restore the axes that 1-D operands dropped: b's last first, then a's
         if b.ndim == 1:
             G = np.expand_dims(G, -1)
+        if a.ndim == 1:
+            G = np.expand_dims(G, -2)
         grad_a = G @ np.swapaxes(B, -1, -2)
         grad_b = np.swapaxes(A, -1, -2) @ G
         grad_a = unbroadcast(grad_a, A.shape).reshape(a.shape)

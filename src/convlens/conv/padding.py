@@ -12,21 +12,27 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _NUMPY_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
-def check_pad_fits(pairs: tuple[tuple[int, int], ...], in_size: tuple[int, ...], mode: str) -> None:
-    """Raise ``ValueError`` where ``mode`` cannot produce the requested padding (as torch)."""
+def check_pad_fits(pairs: tuple[tuple[int, int], ...], in_size: tuple[int, ...], mode: str,
+                   name: str = "padding_mode") -> None:
+    """Raise ``ValueError`` where ``mode`` cannot produce the requested padding (as torch).
+
+    ``name`` is the public argument that chose the mode, with the value the caller used
+    (``padding_mode='reflect'`` for conv, ``mode='reflect'`` for ``F.pad``).
+    """
+    label = f"{name}={'constant' if mode == 'zeros' and name == 'mode' else mode!r}"
     for i, ((lo, hi), n) in enumerate(zip(pairs, in_size)):
         if mode == "reflect" and max(lo, hi) >= n:
             raise ValueError(
-                f"padding_mode='reflect' needs padding < input size along each dim; got padding "
+                f"{label} needs padding < input size along each dim; got padding "
                 f"({lo}, {hi}) for size {n} along spatial dim {i}"
             )
         if mode == "circular" and max(lo, hi) > n:
             raise ValueError(
-                f"padding_mode='circular' needs padding <= input size along each dim; got "
+                f"{label} needs padding <= input size along each dim; got "
                 f"padding ({lo}, {hi}) for size {n} along spatial dim {i}"
             )
         if mode == "replicate" and n == 0 and (lo or hi):
-            raise ValueError(f"padding_mode='replicate' cannot pad an empty spatial dim {i}")
+            raise ValueError(f"{label} cannot pad an empty spatial dim {i}")
 
 
 def pad(x: np.ndarray, pairs: tuple[tuple[int, int], ...], mode: str = "zeros",

@@ -86,9 +86,12 @@ def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # n
                "mean": lambda: per_row.sum() / denominator}[reduction]()
 
     def backward(g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = g.reshape(-1, 1) if reduction == "none" else (
-                g / denominator if reduction == "mean" else g)
+        if reduction == "none":
+            scale = g.reshape(-1, 1)
+        elif reduction == "mean":  # torch: nothing to average gives a nan loss but zero grads
+            scale = g / denominator if denominator else np.zeros_like(g)
+        else:
+            scale = g
         grad_logp = _class_back(-coef * scale, logp.shape).astype(logp.dtype)
         if target.dtype.kind != "f" or not target.requires_grad:
             return grad_logp, None

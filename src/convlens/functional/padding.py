@@ -14,9 +14,12 @@ _TORCH_MODES = {"constant": "zeros", "reflect": "reflect", "replicate": "replica
 
 
 def pad_pairs(x: Tensor, pairs: tuple[tuple[int, int], ...], mode: str,
-              value: float = 0.0) -> Tensor:
-    """Pad the last ``len(pairs)`` axes with (low, high) pairs; ``mode`` as in ``padding_mode``."""
-    _padding.check_pad_fits(pairs, x.shape[x.ndim - len(pairs):], mode)
+              value: float = 0.0, name: str = "padding_mode") -> Tensor:
+    """Pad the last ``len(pairs)`` axes with (low, high) pairs; ``mode`` as in ``padding_mode``.
+
+    ``name`` is the public argument that chose ``mode``, for error messages.
+    """
+    _padding.check_pad_fits(pairs, x.shape[x.ndim - len(pairs):], mode, name)
     out = _padding.pad(x.data, pairs, mode, value)
 
     def backward(grad_output):
@@ -85,4 +88,4 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
         raise ValueError(f"pad takes a fill value only with mode='constant'; got value={value} "
                          f"with mode={mode!r}")
     fill = 0.0 if value is None else _validate.any_real(value, "value")
-    return pad_pairs(x, _pairs(pad, x.ndim), _TORCH_MODES[mode], fill)
+    return pad_pairs(x, _pairs(pad, x.ndim), _TORCH_MODES[mode], fill, "mode")
