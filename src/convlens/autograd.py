@@ -77,6 +77,9 @@ class Node:
         self.name = name
         self.versions = tuple(t._version for t in inputs)
 
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward>"
+
     def check_versions(self, output: Tensor) -> None:
         """Raise ``RuntimeError`` if an input or ``output`` was written in place after forward.
 
