@@ -31,6 +31,14 @@ def test_max_pool_pads_with_minus_infinity_not_zero():
     assert y.numpy().ravel().tolist() == [-5.0, -6.0]
 
 
+def test_a_window_of_only_padding_gives_minus_infinity_and_no_gradient():
+    x = _row([1.0, 2.0])
+    y, indices = F.max_pool1d(x, 2, stride=1, padding=1, dilation=3, return_indices=True)
+    assert y.item() == -np.inf and indices.item() == -1
+    y.sum().backward()
+    assert x.grad.numpy().ravel().tolist() == [0.0, 0.0]
+
+
 def test_max_pool2d_indices_are_flat_in_each_plane():
     x = cl.tensor(np.array([[[[1.0, 9.0, 2.0], [3.0, 4.0, 8.0], [7.0, 5.0, 6.0]]]]))
     y, indices = F.max_pool2d(x, 2, stride=1, return_indices=True)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import convlens as cl
 from convlens import functional as F
 
 torch = pytest.importorskip("torch")
@@ -297,3 +298,31 @@ def test_dropout_extremes_match_torch_exactly(p):
     check_against_torch(lambda t: F.dropout(t, p, generator=0), lambda t: TF.dropout(t, p), x)
     check_against_torch(lambda t: F.dropout(t, 0.5, training=False),
                         lambda t: TF.dropout(t, 0.5, training=False), x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
+def test_dropout_scales_kept_values_and_has_torchs_keep_rate(p, dtype):
+    x = (_rng(11).random((200, 100)) + 1.0).astype(dtype)
+    y = F.dropout(cl.tensor(x), p, generator=1).numpy()
+    kept = y != 0
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y[kept], x[kept] / (1 - p), rtol=1e-6)
+    # 20000 Bernoulli(1 - p) draws: the kept fraction is within 5 standard deviations
+    assert abs(kept.mean() - (1 - p)) < 5 * np.sqrt(p * (1 - p) / x.size)
+    torch_kept = (TF.dropout(torch.tensor(x), p) != 0).numpy().mean()
+    assert abs(torch_kept - (1 - p)) < 5 * np.sqrt(p * (1 - p) / x.size)
+
+
+def test_dropout_mask_is_reproducible_from_a_seed_and_drives_the_gradient():
+    x = cl.tensor(np.ones((4, 6)), requires_grad=True)
+    a = F.dropout(x, 0.5, generator=7)
+    b = F.dropout(x, 0.5, generator=np.random.default_rng(7))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    cl.manual_seed(3)
+    c = F.dropout(x, 0.5).numpy()
+    cl.manual_seed(3)
+    np.testing.assert_array_equal(c, F.dropout(x, 0.5).numpy())
+    a.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), a.numpy())   # mask / (1 - p), input ones
+    assert F.dropout(x, 0.5, training=False) is x

@@ -93,7 +93,11 @@ def _argmax_taps(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec
 
 def _flat_indices(tap: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec,
                   in_size: tuple[int, ...]) -> np.ndarray:
-    """Torch's ``return_indices``: the argmax as a flat index into each (H, W) or (L,) plane."""
+    """Torch's ``return_indices``: the argmax as a flat index into each (H, W) or (L,) plane.
+
+    A window of only padding (possible with dilation) gets -1; torch reports an index past
+    the input there.
+    """
     offsets = np.array(list(np.ndindex(*kernel)), dtype=np.int64)[np.maximum(tap, 0)]
     flat = np.zeros(tap.shape, dtype=np.int64)
     for axis, (d, s, (lo, _), n) in enumerate(zip(spec.dilation, spec.stride, spec.padding,
@@ -102,7 +106,7 @@ def _flat_indices(tap: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec,
         shape[2 + axis] = tap.shape[2 + axis]
         start = (np.arange(tap.shape[2 + axis]) * s - lo).reshape(shape)
         flat = flat * n + start + offsets[..., axis] * d
-    return flat
+    return np.where(tap < 0, -1, flat)  # a window that meets only padding has no argmax
 
 
 def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  # noqa: A002
