@@ -115,6 +115,14 @@ def _npy_header(member: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype, int]
     return shape, fortran, dtype, member.tell()
 
 
+def _hint(names: list[str]) -> str:
+    if "architecture.json" in names:
+        return " (it is a model file: read it with convlens.load)"
+    if "checkpoint.json" in names:
+        return " (it is a checkpoint: read it with convlens.io.load_checkpoint)"
+    return ""
+
+
 class Archive:
     """A convlens zip opened for safe reading; use as a context manager.
 
@@ -159,6 +167,10 @@ class Archive:
         names = [info.filename for info in infos]
         if len(set(names)) != len(names):
             raise self.error("it has duplicate member names")
+        if self.json_name not in names:
+            raise self.error(f"it has no {self.json_name}{_hint(names)}")
+        if any(info.flag_bits & 0x1 for info in infos):
+            raise self.error("it has encrypted members")
         self.arrays = {}
         for info in infos:
             if info.filename == self.json_name:
@@ -170,8 +182,6 @@ class Archive:
                 raise self.error(f"member {info.filename!r} is compressed or its declared "
                                  f"size ({info.file_size} bytes) does not fit in the file")
             self.arrays[info.filename[:-len(_NPY)]] = info
-        if self.json_name not in names:
-            raise self.error(f"it has no {self.json_name}")
 
     def read_json(self) -> Any:
         """Parse the JSON member after checking its declared size; bound its depth."""
