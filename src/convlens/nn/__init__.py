@@ -23,11 +23,12 @@ from .pooling import (
     MaxPool2d,
 )
 from .registry import register
+from .summary import Summary
 
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
     "BatchNorm2d", "Concat", "Conv1d", "Conv2d", "Dropout", "Flatten", "Identity", "LeakyReLU",
     "Linear", "MaxPool1d", "MaxPool2d", "Module", "ModuleList", "Parameter", "ReLU",
-    "RemovableHandle", "Residual", "Sequential", "Sigmoid", "Softmax", "Tanh", "init",
+    "RemovableHandle", "Residual", "Sequential", "Sigmoid", "Softmax", "Summary", "Tanh", "init",
     "register", "registry",
 ]
