@@ -16,6 +16,7 @@ arithmetic is written out here independently of ``convlens.conv.geometry``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -147,7 +148,9 @@ def torch_conv(nd: int, x: Any, weight: Any, bias: Any = None, stride: Any = 1,
     stride, dilation = _tuple(stride, nd), _tuple(dilation, nd)
     if padding_mode == "zeros" and (padding == "valid" or (
             padding == "same" and set(stride) == {1})):
-        return conv(x, weight, bias, stride, padding, dilation, groups)  # torch's own strings
+        with warnings.catch_warnings():  # torch notes that even kernels need a padded copy
+            warnings.filterwarnings("ignore", "Using padding='same'", UserWarning)
+            return conv(x, weight, bias, stride, padding, dilation, groups)  # torch's strings
     pairs = explicit_padding(padding, tuple(x.shape[2:]), tuple(weight.shape[2:]), stride,
                              dilation)
     flat = [v for pair in reversed(pairs) for v in pair]   # torch's F.pad: last dim first

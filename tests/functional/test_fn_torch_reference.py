@@ -2,7 +2,7 @@
 
 Hypothesis draws the configurations; the example counts below are kept small so the whole
 file runs in well under a minute. Per run it draws
-``N_CONV1D + N_CONV2D + N_MAX_POOL + N_AVG_POOL + N_ADAPTIVE + N_CROSS_ENTROPY`` = 430
+``N_CONV1D + N_CONV2D + N_MAX_POOL + N_AVG_POOL + N_ADAPTIVE + N_CROSS_ENTROPY`` = 630
 valid configurations (draws rejected by ``assume`` are not counted); the parametrised cases
 come on top.
 """
@@ -24,9 +24,9 @@ from reference import (  # noqa: E402
     torch_conv,
 )
 
-N_CONV1D, N_CONV2D = 80, 120
-N_MAX_POOL, N_AVG_POOL, N_ADAPTIVE = 70, 60, 40
-N_CROSS_ENTROPY = 60
+N_CONV1D, N_CONV2D = 120, 200
+N_MAX_POOL, N_AVG_POOL, N_ADAPTIVE = 100, 80, 50
+N_CROSS_ENTROPY = 80
 
 DTYPES = st.sampled_from([np.float64, np.float32])
 
