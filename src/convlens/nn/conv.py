@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
+from .. import functional as F
 from ..conv import geometry
 from ..conv.padding import PADDING_MODES
-from ..functional.conv import conv_nd
 from ..tensor import Tensor
 from . import _args, init
 from .module import Module
@@ -86,8 +86,10 @@ class _ConvNd(Module):
                                              nd + 2: f"(N, C, {spatial})"})
         _args.channels(name, x, self.in_channels, x.ndim - nd - 1,
                        layouts.format(C=self.in_channels))
-        return conv_nd(f"conv{nd}d", nd, x, self.weight, self.bias, self.stride, self.padding,
-                       self.dilation, self.groups, self.padding_mode, self.algorithm)
+        conv = F.conv1d if nd == 1 else F.conv2d
+        return conv(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
+                    dilation=self.dilation, groups=self.groups, padding_mode=self.padding_mode,
+                    algorithm=self.algorithm)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -94,10 +94,10 @@ class Module:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Parameter):
-            self._discard(name)
+            self._discard(name, keep="_parameters")
             self._registry("_parameters")[name] = value
         elif isinstance(value, Module):
-            self._discard(name)
+            self._discard(name, keep="_modules")
             self._registry("_modules")[name] = value
         elif name in self.__dict__.get("_parameters", ()):
             if value is not None:
@@ -114,10 +114,13 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _discard(self, name: str) -> None:
+    def _discard(self, name: str, keep: str = "") -> None:
+        """Forget ``name`` everywhere but in registry ``keep`` (so a reassignment keeps its
+        position, and with it the state_dict order)."""
         self.__dict__.pop(name, None)
         for kind in ("_parameters", "_modules", "_buffers"):
-            self.__dict__.get(kind, {}).pop(name, None)
+            if kind != keep:
+                self.__dict__.get(kind, {}).pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: look in the registries.
@@ -145,7 +148,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign {type(param).__name__} as parameter {name!r} "
                             "(nn.Parameter or None expected)")
-        self._discard(name)
+        self._discard(name, keep="_parameters")
         self._registry("_parameters")[name] = param
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
@@ -156,7 +159,7 @@ class Module:
         """
         self._check_name(name, "buffer")
         buffer = _as_buffer(tensor, name)
-        self._discard(name)
+        self._discard(name, keep="_buffers")
         self._registry("_buffers")[name] = buffer
         if persistent:
             self._non_persistent.discard(name)
@@ -168,7 +171,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._discard(name)
+        self._discard(name, keep="_modules")
         self._registry("_modules")[name] = module
 
     register_module = add_module
