@@ -42,6 +42,23 @@ class Wrapper(nn.Module):
         return self.inner(x) * self.scale
 
 
+@nn.register
+class Stack(nn.Module):
+    """A registered module that takes a ModuleList as a constructor argument."""
+
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = layers
+
+    def get_config(self):
+        return {"layers": self.layers}
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
 def shared_linear():
     fc = nn.Linear(4, 4)
     return nn.Sequential(fc, nn.Tanh(), fc)
@@ -83,13 +100,15 @@ MODELS = [
         head=nn.Linear(2 * 4 * 4, 3))), (2, 1, 6, 6)),
     ("user_registered", lambda: nn.Sequential(TwoTower(5), Wrapper(nn.Linear(10, 2), 0.5)),
      (3, 3)),
+    ("module_list", lambda: Stack(nn.ModuleList([nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)])),
+     (2, 3)),
     ("shared_module", shared_linear, (2, 4)),
 ]
 
 
 def flat_configs(model):
     return [(name, type(m).__name__, m.get_config() if not isinstance(
-        m, nn.Sequential | nn.ModuleList | nn.Residual | nn.Concat | Wrapper) else None)
+        m, nn.Sequential | nn.ModuleList | nn.Residual | nn.Concat | Wrapper | Stack) else None)
         for name, m in model.named_modules()]
 
 
