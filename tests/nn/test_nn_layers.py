@@ -149,7 +149,7 @@ BAD_ARGUMENTS = [
     (lambda: nn.BatchNorm2d(3, eps=-1), ValueError, r"eps must be a finite number in \[0.0, "),
     (lambda: nn.Dropout(1.5), ValueError, r"p must be a finite number in \[0.0, 1.0\]; got 1.5"),
     (lambda: nn.MaxPool2d(2, padding=2), ValueError,
-     r"padding \(=2\) must be at most half of kernel_size \(=2\), that is <= 1"),
+     r"MaxPool2d: padding \(=2\) must be at most half of kernel_size \(=2\), that is <= 1"),
     (lambda: nn.MaxPool2d(0), ValueError, "kernel_size must be positive; got 0"),
     (lambda: nn.AvgPool1d(2, stride=(1, 1)), TypeError,
      r"stride must be an int or a tuple of 1 ints; got \(1, 1\)"),

@@ -19,16 +19,14 @@ from .module import Module
 from .registry import builtin
 
 
-def _window(nd: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any = 1) -> None:
+def _window(layer: str, nd: int, kernel_size: Any, stride: Any, padding: Any,
+            dilation: Any = 1) -> None:
     kernel = _validate.int_tuple(kernel_size, nd, "kernel_size")
     if stride is not None:
         _validate.int_tuple(stride, nd, "stride")
     pads = _validate.int_tuple(padding, nd, "padding", minimum=0)
     _validate.int_tuple(dilation, nd, "dilation")
-    for p, k in zip(pads, kernel):
-        if p > k // 2:
-            raise ValueError(f"padding (={p}) must be at most half of kernel_size (={k}), "
-                             f"that is <= {k // 2}")
+    _validate.pool_padding(pads, kernel, layer)
 
 
 def _stored(value: Any) -> Any:
@@ -42,7 +40,7 @@ class _MaxPoolNd(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
-        _window(self._nd, kernel_size, stride, padding, dilation)
+        _window(type(self).__name__, self._nd, kernel_size, stride, padding, dilation)
         self.kernel_size = _stored(kernel_size)
         self.stride = self.kernel_size if stride is None else _stored(stride)
         self.padding = _stored(padding)
@@ -121,7 +119,7 @@ class _AvgPoolNd(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
         super().__init__()
-        _window(self._nd, kernel_size, stride, padding)
+        _window(type(self).__name__, self._nd, kernel_size, stride, padding)
         self.kernel_size = _stored(kernel_size)
         self.stride = self.kernel_size if stride is None else _stored(stride)
         self.padding = _stored(padding)
