@@ -1,23 +1,63 @@
 """The one place that decides which engine computes a convolution.
 
-``algorithm="auto"`` asks :func:`choose`; any other name forces that engine. Every engine is a
-module with ``forward``, ``grad_input`` and ``grad_weight`` (see :mod:`convlens.conv.direct`).
+``algorithm="auto"`` picks the engine with the lowest estimated time under
+:mod:`convlens.conv.cost_model` (or, with :func:`convlens.conv.autotune` on, the fastest
+measured one); any other name forces that engine, and a forced engine that cannot compute
+the convolution is a ``ValueError`` naming the engine and the feature it lacks. Every engine
+is a module with ``forward``, ``grad_input``, ``grad_weight`` and ``CAPABILITIES``.
 """
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 
-from .. import _validate
-from . import direct, gemm
-from .geometry import ConvSpec
+import numpy as np
 
-ENGINES: dict[str, ModuleType] = {"direct": direct, "gemm": gemm}
+from .. import _validate
+from . import cost_model, direct, fft, gemm, winograd
+from . import tuning as _autotune
+from .context import ConvContext
+from .geometry import ConvSpec
+from .spectrum_cache import SPECTRA
+
+ENGINES: dict[str, ModuleType] = {"direct": direct, "gemm": gemm, "winograd": winograd,
+                                  "fft": fft}
 ALGORITHMS = ("auto", *ENGINES)
 
 
+def unsupported(name: str, w_shape: tuple[int, ...], spec: ConvSpec) -> str | None:
+    """Why engine ``name`` cannot compute this convolution, or ``None`` if it can."""
+    return ENGINES[name].CAPABILITIES.unsupported(tuple(w_shape), spec)
+
+
+def spectrum_cached(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
+                    dtype: np.dtype, ctx: ConvContext | None) -> bool:
+    """Whether the FFT engine would find this weight's spectrum in the cache."""
+    if ctx is None or ctx.weight is None:
+        return False
+    tag = fft.spectrum_tag(tuple(w_shape), np.dtype(dtype), fft.plan_for(x_shape, w_shape,
+                                                                        spec), spec)
+    return SPECTRA.contains(ctx.weight, ctx.version, tag)
+
+
+def estimates(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
+              dtype: np.dtype = np.float32, requires_grad: bool = False,
+              cached: bool = False) -> dict[str, float | str]:
+    """Estimated seconds per engine, or the reason an engine is unsupported."""
+    result: dict[str, float | str] = {}
+    itemsize = np.dtype(dtype).itemsize
+    for name in ENGINES:
+        reason = unsupported(name, w_shape, spec)
+        result[name] = reason if reason is not None else cost_model.estimate(
+            name, tuple(x_shape), tuple(w_shape), spec, itemsize, requires_grad,
+            cached and name == "fft")
+    return result
+
+
 def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
-           algorithm: str = "auto") -> str:
+           algorithm: str = "auto", *, dtype: np.dtype = np.float32,
+           requires_grad: bool = False, ctx: ConvContext | None = None) -> str:
     """Return the name of the engine that will run this convolution.
 
     Parameters
@@ -28,16 +68,40 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
         Validated stride, padding, dilation and groups.
     algorithm : str, default "auto"
         ``"auto"`` or the name of an engine in ``ENGINES``.
+    dtype : numpy dtype, default float32
+    requires_grad : bool, default False
+        Whether backward will run too (then forward + backward cost is compared).
+    ctx : ConvContext, optional
+        Names the weight, so that a cached filter spectrum makes the FFT engine cheaper.
+
+    Returns
+    -------
+    str
+        A key of ``ENGINES``.
 
     Raises
     ------
     ValueError
-        If ``algorithm`` names no known engine.
+        If ``algorithm`` names no known engine, or names one that cannot compute this
+        convolution.
     """
     _validate.one_of(algorithm, ALGORITHMS, "algorithm")
     if algorithm != "auto":
+        reason = unsupported(algorithm, w_shape, spec)
+        if reason is not None:
+            raise ValueError(f"algorithm={algorithm!r} cannot compute this convolution: the "
+                             f"{algorithm} engine does not support {reason}")
         return algorithm
-    return "gemm"
+    if math.prod(x_shape) == 0 or math.prod(w_shape) == 0:
+        return "gemm"
+    cached = spectrum_cached(x_shape, w_shape, spec, dtype, ctx)
+    costs = {name: cost for name, cost in estimates(x_shape, w_shape, spec, dtype,
+                                                    requires_grad, cached).items()
+             if not isinstance(cost, str)}
+    if _autotune.autotune():
+        key = (tuple(x_shape), tuple(w_shape), spec, np.dtype(dtype).str, requires_grad)
+        return _autotune.best(key, costs, ENGINES)
+    return min(costs, key=costs.get)
 
 
 def engine(name: str) -> ModuleType:

@@ -5,7 +5,8 @@ kernel tap, take the strided window of the padded input that the tap meets, and 
 channel-contracted product with that tap's weights into the output. The Python loop runs over
 kernel taps (K**d of them), never over pixels.
 
-All three functions take an *unpadded* input; ``spec.padding`` is zero padding.
+All three functions take an *unpadded* input; ``spec.padding`` is zero padding. ``ctx`` is
+accepted for a uniform engine interface and not used.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ import math
 
 import numpy as np
 
+from .capabilities import Capabilities
+from .context import ConvContext
 from .geometry import ConvSpec
 from .padding import pad, pad_adjoint
+
+CAPABILITIES = Capabilities()
 
 
 def _grouped(x: np.ndarray, groups: int) -> np.ndarray:
@@ -23,7 +28,8 @@ def _grouped(x: np.ndarray, groups: int) -> np.ndarray:
     return x.reshape(x.shape[0], groups, x.shape[1] // groups, *x.shape[2:])
 
 
-def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
+            ctx: ConvContext | None = None) -> np.ndarray:
     """Cross-correlate ``x`` (N, C, *S) with ``w`` (O, C/G, *K); returns (N, O, *S_out)."""
     kernel = w.shape[2:]
     out_size = spec.output_size(x.shape[2:], kernel)
@@ -37,7 +43,7 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
 
 
 def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
-               spec: ConvSpec) -> np.ndarray:
+               spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
     """d loss / d x for ``forward``; ``grad_output`` is (N, O, *S_out)."""
     N, C = x_shape[:2]
     out_size = grad_output.shape[2:]
@@ -53,7 +59,7 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
 
 
 def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
-                spec: ConvSpec) -> np.ndarray:
+                spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
     """d loss / d w for ``forward``; returns an array of shape ``w_shape``."""
     out_size = grad_output.shape[2:]
     xg = _grouped(pad(x, spec.padding), spec.groups)

@@ -1,10 +1,17 @@
-"""The ``gemm`` engine: im2col plus one batched matrix product per direction.
+"""The ``gemm`` engine: im2col plus a few large matrix products; handles every convolution.
 
-``forward`` gathers every receptive-field window into a column matrix (one copy, built from a
-strided ``sliding_window_view``), then multiplies it by the filters reshaped to
-(O/G, C/G * K) in one ``matmul`` whose result is already in (N, O, *S_out) order.
-``grad_input`` multiplies the other way and scatters the columns back with K**d strided
-slice-adds (col2im), never ``np.add.at``.
+``forward`` gathers receptive fields into columns (see :mod:`convlens.conv._columns`) a chunk of
+samples at a time, so the columns stay in cache, and multiplies each group's filters,
+(O/G, C/G * K), by the columns of the whole chunk in one BLAS call. Three shapes skip im2col:
+
+- **pointwise** (1x1 kernel, stride 1, no padding): the input already is the column matrix;
+- **depthwise** (one input channel per group, stride 1): each tap is a scaled, shifted copy
+  of the input, summed in cache-sized chunks on all cores;
+- **grad_input at stride 1** is the forward convolution of the padded ``grad_output`` with the
+  flipped, transposed kernel, so it reuses the fast forward path instead of a col2im.
+
+``grad_input`` at stride > 1 multiplies the other way and scatters the columns back with
+``prod(K)`` strided slice-adds (col2im), never ``np.add.at``.
 """
 
 from __future__ import annotations
@@ -12,25 +19,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
+from . import _columns
+from ._columns import FlatPlan, chunk_rows, flat_columns, flat_plan, padded_flat, tap_view
+from ._threads import run_chunks
+from .capabilities import Capabilities
+from .context import ConvContext
 from .geometry import ConvSpec
-from .padding import pad, pad_adjoint
+from .padding import pad_adjoint
 
+CAPABILITIES = Capabilities()
 
-def columns(x: np.ndarray, spec: ConvSpec, kernel: tuple[int, ...]) -> np.ndarray:
-    """im2col: (N, C, *S) -> (N, G, C/G * prod(K), prod(S_out)), one contiguous copy."""
-    N, C, nd = x.shape[0], x.shape[1], spec.nd
-    out_size = spec.output_size(x.shape[2:], kernel)
-    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, spec.dilation))
-    view = sliding_window_view(pad(x, spec.padding), span, axis=tuple(range(2, 2 + nd)))
-    view = view[(slice(None), slice(None),
-                 *(slice(0, s * (n - 1) + 1, s) for s, n in zip(spec.stride, out_size)),
-                 *(slice(None, None, d) for d in spec.dilation))]      # (N, C, *S_out, *K)
-    order = (0, 1, *range(2 + nd, 2 + 2 * nd), *range(2, 2 + nd))      # (N, C, *K, *S_out)
-    return view.transpose(order).reshape(
-        N, spec.groups, C // spec.groups * math.prod(kernel), math.prod(out_size)
-    )
+_CHUNK_BYTES = 8 << 20      # im2col columns per chunk: fits the shared L3 cache
+_ROW_BYTES = 256 << 10      # depthwise accumulator per chunk: fits L2
 
 
 def _filters(w: np.ndarray, groups: int) -> np.ndarray:
@@ -38,37 +39,201 @@ def _filters(w: np.ndarray, groups: int) -> np.ndarray:
     return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+def _is_pointwise(kernel: tuple[int, ...], spec: ConvSpec) -> bool:
+    return all(k == 1 for k in kernel) and set(spec.stride) == {1} and spec.is_unpadded
+
+
+def _is_depthwise(w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
+    return spec.groups > 1 and w_shape[0] == spec.groups and w_shape[1] == 1
+
+
+# -- forward ---------------------------------------------------------------------------------
+def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
+            ctx: ConvContext | None = None) -> np.ndarray:
     """Cross-correlate ``x`` (N, C, *S) with ``w`` (O, C/G, *K); returns (N, O, *S_out)."""
-    kernel = w.shape[2:]
+    kernel = tuple(w.shape[2:])
+    if _is_pointwise(kernel, spec):
+        N, G = x.shape[0], spec.groups
+        y = np.matmul(_filters(w, G), x.reshape(N, G, x.shape[1] // G, -1))
+        return y.reshape(N, w.shape[0], *x.shape[2:])
+    if set(spec.stride) != {1}:
+        return _forward_windows(x, w, spec)
+    plan = flat_plan(tuple(x.shape[2:]), kernel, spec)
+    buffer = padded_flat(x, spec, plan)
+    if _is_depthwise(w.shape, spec):
+        y_full = _depthwise_flat(buffer, plan, w.reshape(w.shape[0], -1), x.shape[0])
+        return _columns.flat_to_output(y_full, plan, x.shape[0], channels_first=False)
+    return _columns.flat_to_output(_flat_products(buffer, plan, w, x.shape, spec), plan,
+                                   x.shape[0])
+
+
+def _flat_products(buffer: np.ndarray, plan: FlatPlan, w: np.ndarray, x_shape: tuple[int, ...],
+                   spec: ConvSpec) -> np.ndarray:
+    """(O, N * P) = filters @ flat columns, one matrix product per chunk of samples."""
+    N, C, G, P = x_shape[0], x_shape[1], spec.groups, plan.positions
+    filters = _filters(w, G)
+    y_full = np.empty((G, filters.shape[1], N * P), dtype=w.dtype)
+    per = chunk_rows(C * math.prod(plan.kernel) * P * w.itemsize, _CHUNK_BYTES)
+    for start in range(0, N, per):
+        stop = min(start + per, N)
+        cols = flat_columns(buffer, plan, C, G, start, stop)     # (G, CgK, n * P)
+        np.matmul(filters, cols, out=y_full[:, :, start * P:stop * P])
+    return y_full.reshape(-1, N * P)
+
+
+def _forward_windows(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """Any stride: strided window columns, a chunk of samples per matrix product."""
+    N, C, G = x.shape[0], x.shape[1], spec.groups
+    kernel = tuple(w.shape[2:])
     out_size = spec.output_size(x.shape[2:], kernel)
-    y = np.matmul(_filters(w, spec.groups), columns(x, spec, kernel))  # (N, G, O/G, P)
-    return y.reshape(x.shape[0], w.shape[0], *out_size)
+    P = math.prod(out_size)
+    filters = _filters(w, G)
+    y_full = np.empty((G, filters.shape[1], N * P), dtype=x.dtype)
+    per = chunk_rows(C * math.prod(kernel) * P * x.itemsize, _CHUNK_BYTES)
+    for start in range(0, N, per):
+        stop = min(start + per, N)
+        cols = _columns.window_columns(x[start:stop], spec, kernel, G)
+        np.matmul(filters, cols, out=y_full[:, :, start * P:stop * P])
+    return np.ascontiguousarray(np.moveaxis(y_full.reshape(-1, N, *out_size), 1, 0))
 
 
+def _depthwise_flat(buffer: np.ndarray, plan: FlatPlan, taps: np.ndarray, N: int
+                    ) -> np.ndarray:
+    """(N, C, P): sum over taps of tap weight * shifted input, per channel, on all cores."""
+    C, P = taps.shape[0], plan.positions
+    coefficients = np.ascontiguousarray(np.broadcast_to(taps, (N, C, taps.shape[1]))
+                                        ).reshape(N * C, -1)
+    offsets = plan.offsets()
+    y = np.empty((N * C, P), dtype=taps.dtype)
+
+    def work(start: int, stop: int) -> None:
+        acc, tmp = y[start:stop], np.empty((stop - start, P), dtype=y.dtype)
+        for t, offset in enumerate(offsets):
+            rows = tap_view(buffer, plan, 1, start, stop, offset)[:, 0]    # (rows, P)
+            coef = coefficients[start:stop, t:t + 1]
+            if t == 0:
+                np.multiply(rows, coef, out=acc)
+            else:
+                np.multiply(rows, coef, out=tmp)
+                acc += tmp
+
+    run_chunks(work, N * C, chunk_rows(P * y.itemsize, _ROW_BYTES))
+    return y.reshape(N, C, P)
+
+
+# -- grad_input ------------------------------------------------------------------------------
 def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
-               spec: ConvSpec) -> np.ndarray:
-    """d loss / d x: columns = W^T @ grad_output, then col2im by strided slice-adds."""
-    N, C = x_shape[:2]
-    kernel, out_size = w.shape[2:], grad_output.shape[2:]
-    gy = grad_output.reshape(N, spec.groups, w.shape[0] // spec.groups, -1)  # (N, G, O/G, P)
-    grad_cols = np.matmul(_filters(w, spec.groups).transpose(0, 2, 1), gy)   # (N, G, CgK, P)
-    grad_cols = grad_cols.reshape(N, C, *kernel, *out_size)
-    padded = spec.padded_size(tuple(x_shape[2:]))
-    gxp = np.zeros((N, C, *padded), dtype=grad_output.dtype)
-    for offset in np.ndindex(*kernel):
-        gxp[(..., *spec.window(offset, out_size))] += grad_cols[(slice(None), slice(None),
-                                                                 *offset)]
+               spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
+    """d loss / d x for ``forward``; ``grad_output`` is (N, O, *S_out)."""
+    kernel, G = tuple(w.shape[2:]), spec.groups
+    if _is_pointwise(kernel, spec):
+        N = x_shape[0]
+        gy = grad_output.reshape(N, G, w.shape[0] // G, -1)
+        return np.matmul(_filters(w, G).transpose(0, 2, 1), gy).reshape(x_shape)
+    if set(spec.stride) == {1}:
+        return flipped_grad_input(forward, grad_output, w, x_shape, spec)
+    return _col2im_grad_input(grad_output, w, x_shape, spec)
+
+
+def flipped_weight(w: np.ndarray, groups: int) -> np.ndarray:
+    """(O, C/G, *K) -> (C, O/G, *K) flipped along every spatial dim, per group."""
+    O, Cg, kernel = w.shape[0], w.shape[1], w.shape[2:]
+    wt = w.reshape(groups, O // groups, Cg, *kernel).swapaxes(1, 2)
+    flip = (slice(None),) * 3 + (slice(None, None, -1),) * len(kernel)
+    return np.ascontiguousarray(wt[flip]).reshape(groups * Cg, O // groups, *kernel)
+
+
+def flipped_grad_input(forward_fn, grad_output: np.ndarray, w: np.ndarray,
+                       x_shape: tuple[int, ...], spec: ConvSpec) -> np.ndarray:
+    """grad_input of a stride-1 conv as a forward conv of grad_output with the flipped kernel.
+
+    Pad ``grad_output`` by ``span - 1 - pad`` on each side (crop where that is negative);
+    correlating it with the flipped, transposed kernel yields every input pixel's gradient.
+    """
+    spans = [d * (k - 1) + 1 for k, d in zip(w.shape[2:], spec.dilation)]
+    wanted = [(s - 1 - lo, s - 1 - hi) for s, (lo, hi) in zip(spans, spec.padding)]
+    flip_spec = ConvSpec((1,) * spec.nd, tuple((max(lo, 0), max(hi, 0)) for lo, hi in wanted),
+                         spec.dilation, spec.groups)
+    gx = forward_fn(grad_output, flipped_weight(w, spec.groups), flip_spec)
+    crop = tuple(slice(max(-lo, 0), max(-lo, 0) + n) for (lo, _), n in zip(wanted, x_shape[2:]))
+    return gx if gx.shape == tuple(x_shape) else np.ascontiguousarray(gx[(..., *crop)])
+
+
+def _col2im_grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
+                       spec: ConvSpec) -> np.ndarray:
+    """Columns = W^T @ grad_output per chunk, scattered back with one slice-add per tap."""
+    N, C, G = x_shape[0], x_shape[1], spec.groups
+    kernel, out_size = tuple(w.shape[2:]), tuple(grad_output.shape[2:])
+    P = math.prod(out_size)
+    gy = np.moveaxis(grad_output, 0, 1).reshape(G, w.shape[0] // G, N * P)   # (G, Og, N * P)
+    filters_t = _filters(w, G).transpose(0, 2, 1)                           # (G, CgK, Og)
+    gxp = np.zeros((N, C, *spec.padded_size(tuple(x_shape[2:]))), dtype=grad_output.dtype)
+    per = chunk_rows(C * math.prod(kernel) * P * w.itemsize, _CHUNK_BYTES)
+    for start in range(0, N, per):
+        stop = min(start + per, N)
+        cols = np.matmul(filters_t, gy[:, :, start * P:stop * P])
+        cols = cols.reshape(C, *kernel, stop - start, *out_size)
+        for tap in np.ndindex(*kernel):
+            window = spec.window(tap, out_size)
+            gxp[(slice(start, stop), slice(None), *window)] += np.moveaxis(cols[(slice(None),
+                                                                                 *tap)], 1, 0)
     return pad_adjoint(gxp, spec.padding, "zeros")
 
 
+# -- grad_weight -----------------------------------------------------------------------------
 def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
-                spec: ConvSpec) -> np.ndarray:
-    """d loss / d w: grad_output @ columns^T, contracted over batch and pixels."""
-    N, G = x.shape[0], spec.groups
-    cols = columns(x, spec, tuple(w_shape[2:]))                       # (N, G, CgK, P)
-    gy = grad_output.reshape(N, G, w_shape[0] // G, -1)               # (N, G, Og, P)
-    gw = np.empty((G, w_shape[0] // G, cols.shape[2]), dtype=x.dtype)
-    for g in range(G):
-        gw[g] = np.tensordot(gy[:, g], cols[:, g], axes=([0, 2], [0, 2]))
+                spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
+    """d loss / d w: grad_output @ columns^T, summed over samples and positions."""
+    kernel, G, N = tuple(w_shape[2:]), spec.groups, x.shape[0]
+    Og = w_shape[0] // G
+    if _is_pointwise(kernel, spec):
+        gy = grad_output.reshape(N, G, Og, -1)
+        xs = x.reshape(N, G, x.shape[1] // G, -1)
+        return np.matmul(gy, xs.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w_shape)
+    if set(spec.stride) != {1}:
+        return _grad_weight_windows(grad_output, x, w_shape, spec)
+    plan = flat_plan(tuple(x.shape[2:]), kernel, spec)
+    buffer = padded_flat(x, spec, plan)
+    if _is_depthwise(w_shape, spec):
+        gy = _columns.output_to_flat(grad_output, plan, channels_first=False)
+        return _depthwise_grad_weight(buffer, plan, gy.reshape(-1, plan.positions), N
+                                      ).reshape(w_shape)
+    gy = _columns.output_to_flat(grad_output, plan).reshape(G, Og, -1)     # (G, Og, N * P)
+    gw = np.zeros((G, Og, w_shape[1] * math.prod(kernel)), dtype=x.dtype)
+    P, C = plan.positions, x.shape[1]
+    per = chunk_rows(C * math.prod(kernel) * P * x.itemsize, _CHUNK_BYTES)
+    for start in range(0, N, per):
+        stop = min(start + per, N)
+        cols = flat_columns(buffer, plan, C, G, start, stop)
+        gw += np.matmul(gy[:, :, start * P:stop * P], cols.transpose(0, 2, 1))
     return gw.reshape(w_shape)
+
+
+def _grad_weight_windows(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
+                         spec: ConvSpec) -> np.ndarray:
+    N, G, kernel = x.shape[0], spec.groups, tuple(w_shape[2:])
+    P = math.prod(grad_output.shape[2:])
+    gy = np.moveaxis(grad_output, 0, 1).reshape(G, w_shape[0] // G, N * P)
+    gw = np.zeros((G, w_shape[0] // G, w_shape[1] * math.prod(kernel)), dtype=x.dtype)
+    per = chunk_rows(x.shape[1] * math.prod(kernel) * P * x.itemsize, _CHUNK_BYTES)
+    for start in range(0, N, per):
+        stop = min(start + per, N)
+        cols = _columns.window_columns(x[start:stop], spec, kernel, G)
+        gw += np.matmul(gy[:, :, start * P:stop * P], cols.transpose(0, 2, 1))
+    return gw.reshape(w_shape)
+
+
+def _depthwise_grad_weight(buffer: np.ndarray, plan: FlatPlan, gy: np.ndarray, N: int
+                           ) -> np.ndarray:
+    """(C, prod(K)): per tap, the dot product of grad_output with the shifted input."""
+    offsets = plan.offsets()
+    rows_total = gy.shape[0]
+    partial = np.empty((rows_total, len(offsets)), dtype=gy.dtype)
+
+    def work(start: int, stop: int) -> None:
+        for t, offset in enumerate(offsets):
+            rows = tap_view(buffer, plan, 1, start, stop, offset)[:, 0]
+            np.einsum("rp,rp->r", rows, gy[start:stop], out=partial[start:stop, t])
+
+    run_chunks(work, rows_total, chunk_rows(plan.positions * gy.itemsize, _ROW_BYTES))
+    return partial.reshape(N, -1, len(offsets)).sum(axis=0)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate
+from ..autograd import is_grad_enabled
 from ..conv import geometry
 from ..conv.choose import choose, engine
+from ..conv.context import ConvContext
 from ..conv.padding import PADDING_MODES
 from ..tensor import Tensor
 from .conv_args import check_conv_inputs
@@ -29,25 +31,42 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     if padding_mode != "zeros" and not spec.is_unpadded:
         x = pad_pairs(x, spec.padding, padding_mode)
         spec = geometry.ConvSpec(spec.stride, ((0, 0),) * nd, spec.dilation, spec.groups)
-    conv_engine = engine(choose(x.shape, weight.shape, spec, algorithm))
-    out = conv_engine.forward(x.data, weight.data, spec)
+    training = is_grad_enabled() and (x.requires_grad or weight.requires_grad)
+    # The weight's identity and version key the FFT engine's filter-spectrum cache.
+    ctx = ConvContext(weight=weight, version=weight.version, save=training)
+    name = choose(x.shape, weight.shape, spec, algorithm, dtype=x.dtype,
+                  requires_grad=training, ctx=ctx)
+    out = _forward(engine(name), x.data, weight.data, spec, ctx)
     if bias is not None:
         out += bias.data.reshape(-1, *(1,) * nd)
     inputs = (x, weight) if bias is None else (x, weight, bias)
+    conv_engine = engine(name)
 
     def backward(grad_output):
         grad_output = np.ascontiguousarray(grad_output)
         grad_input = grad_weight = None
+        empty = grad_output.size == 0 or x.data.size == 0
         if x.requires_grad:
-            grad_input = conv_engine.grad_input(grad_output, weight.data, x.shape, spec)
+            grad_input = np.zeros(x.shape, x.dtype) if empty else conv_engine.grad_input(
+                grad_output, weight.data, x.shape, spec, ctx=ctx)
         if weight.requires_grad:
-            grad_weight = conv_engine.grad_weight(grad_output, x.data, weight.shape, spec)
+            grad_weight = np.zeros(weight.shape, x.dtype) if empty else conv_engine.grad_weight(
+                grad_output, x.data, weight.shape, spec, ctx=ctx)
         if bias is None:
             return grad_input, grad_weight
         return grad_input, grad_weight, grad_output.sum(axis=(0, *range(2, 2 + nd)))
 
     y = Tensor._from_op(out, inputs, backward, f"Conv{nd}d")
     return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def _forward(conv_engine, x: np.ndarray, w: np.ndarray, spec: geometry.ConvSpec,
+             ctx: ConvContext) -> np.ndarray:
+    """The engine's forward, or zeros of the right shape when there is nothing to compute."""
+    out_size = spec.output_size(x.shape[2:], w.shape[2:])
+    if x.size == 0 or w.size == 0:
+        return np.zeros((x.shape[0], w.shape[0], *out_size), dtype=x.dtype)
+    return conv_engine.forward(x, w, spec, ctx=ctx)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,  # noqa: A002
@@ -94,8 +113,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         Split channels into groups; ``groups == C_in`` is a depthwise convolution.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}, default "zeros"
         How the padding is filled (as in ``torch.nn.Conv2d``).
-    algorithm : {"auto", "direct", "gemm", ...}, default "auto"
-        Which engine computes it; ``"auto"`` lets :func:`convlens.conv.choose` decide.
+    algorithm : {"auto", "direct", "gemm", "winograd", "fft"}, default "auto"
+        Which engine computes it. ``"auto"`` lets :func:`convlens.conv.choose` pick the one
+        with the lowest estimated cost (see :func:`convlens.conv.explain`); forcing an engine
+        that cannot compute this convolution (``"winograd"`` needs a 3x3 kernel, stride 1
+        and dilation 1) raises ``ValueError``.
 
     Returns
     -------
@@ -110,8 +132,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         Non-tensor or non-float input/weight, mismatched dtypes, or malformed arguments.
     ValueError
         Wrong rank, channel mismatch, channels not divisible by ``groups``, non-positive
-        stride or dilation, negative padding, unknown padding or padding mode, or a dilated
-        kernel larger than the padded input.
+        stride or dilation, negative padding, unknown padding or padding mode, a dilated
+        kernel larger than the padded input, an unknown ``algorithm``, or one that does not
+        support this convolution.
 
     Examples
     --------

@@ -1,0 +1,56 @@
+"""What each engine can compute, declared once so that the chooser can respect it.
+
+Every engine module defines ``CAPABILITIES``. :func:`Capabilities.unsupported` names the first
+feature of a convolution the engine cannot handle (or returns ``None``), and
+:func:`convlens.conv.choose` turns that into the ``ValueError`` a user sees when forcing the
+engine, or skips the engine under ``algorithm="auto"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .geometry import ConvSpec
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """The convolutions an engine supports.
+
+    Attributes
+    ----------
+    nd : tuple of int
+        Spatial dimensionalities it handles (1 for conv1d, 2 for conv2d, ...).
+    stride, dilation, groups : bool
+        Whether stride > 1, dilation > 1 and groups > 1 are supported.
+    kernel : int or None
+        If set, the only kernel size (along every spatial dim) it handles.
+    grad_weight : str
+        How ``grad_weight`` is computed, e.g. ``"native"`` or ``"gemm fallback"``.
+    """
+
+    nd: tuple[int, ...] = (1, 2, 3)
+    stride: bool = True
+    dilation: bool = True
+    groups: bool = True
+    kernel: int | None = None
+    grad_weight: str = "native"
+
+    def unsupported(self, w_shape: tuple[int, ...], spec: ConvSpec) -> str | None:
+        """The first unsupported feature of this convolution, in words, or ``None``."""
+        if spec.nd not in self.nd:
+            return f"{spec.nd}-D convolution (it handles {_dims(self.nd)} only)"
+        if not self.stride and any(s != 1 for s in spec.stride):
+            return f"stride {spec.stride} (it needs stride 1)"
+        if not self.dilation and any(d != 1 for d in spec.dilation):
+            return f"dilation {spec.dilation} (it needs dilation 1)"
+        if not self.groups and spec.groups != 1:
+            return f"groups={spec.groups} (it needs groups=1)"
+        if self.kernel is not None and any(k != self.kernel for k in w_shape[2:]):
+            size = "x".join([str(self.kernel)] * spec.nd)
+            return f"kernel size {tuple(w_shape[2:])} (it needs a {size} kernel)"
+        return None
+
+
+def _dims(nd: tuple[int, ...]) -> str:
+    return "/".join(f"{n}-D" for n in nd)

@@ -1,0 +1,169 @@
+"""The cost model behind ``algorithm="auto"``: estimated seconds per engine and pass.
+
+Each engine's work on one call is counted as *features* (below), mirroring what its code
+does; the estimate is ``sum(CONSTANTS[f] * count[f])``. The constants are seconds per unit,
+fitted by non-negative least squares on timings of every engine over a grid of shapes:
+``python benchmarks/fit_cost_model.py`` re-measures them on the current machine and prints a
+new ``CONSTANTS`` block to paste here (see ``docs/performance.md``).
+
+Features
+--------
+flop      real multiply-add flops in large BLAS products (im2col, Winograd tile products)
+tflop     flops of the Winograd tile transforms (BLAS, but only 36 or 16 deep)
+cflop     real flops of the FFT engine's per-frequency complex products
+matrix    matrices in batched products (per-matrix overhead dominates when they are tiny)
+fft       transform points times the length's factor cost (see ``_fft_plan.factor_cost``)
+gather    bytes copied through strided views (tile and window gathers, scatters)
+stream    bytes moved by contiguous copies (padding, crops, transposes of whole arrays)
+ewise     elements touched by NumPy elementwise loops (depthwise taps, conjugates)
+dflop     flops of the direct engine's per-tap ``einsum``
+call      fixed overhead per engine call
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter
+
+from . import _columns, winograd
+from ._fft_plan import factor_cost
+from .fft import plan_for
+from .geometry import ConvSpec
+
+# Seconds per unit, fitted on a shared 2-core AMD EPYC (OpenBLAS, 2 threads) by
+# benchmarks/fit_cost_model.py.
+CONSTANTS: dict[str, float] = {
+    "flop": 6.0e-12,
+    "tflop": 1.2e-11,
+    "cflop": 1.2e-11,
+    "matrix": 4.0e-7,
+    "fft": 1.5e-9,
+    "gather": 3.0e-10,
+    "stream": 1.0e-10,
+    "ewise": 1.0e-9,
+    "dflop": 1.0e-10,
+    "call": 3.0e-5,
+}
+
+PASSES = ("forward", "grad_input", "grad_weight")
+
+
+def _sizes(x_shape, w_shape, spec):
+    N, C, O, G = x_shape[0], x_shape[1], w_shape[0], spec.groups
+    kernel = tuple(w_shape[2:])
+    out = spec.output_size(tuple(x_shape[2:]), kernel)
+    return N, C, O, G, kernel, out
+
+
+def direct_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Counter:
+    N, C, O, G, kernel, out = _sizes(x_shape, w_shape, spec)
+    return Counter(dflop=2 * N * O * w_shape[1] * math.prod(kernel) * math.prod(out),
+                   stream=item * N * (C + O) * math.prod(out) * math.prod(kernel),
+                   matrix=math.prod(kernel), call=1)
+
+
+def gemm_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Counter:
+    N, C, O, G, kernel, out = _sizes(x_shape, w_shape, spec)
+    K, P = math.prod(kernel), math.prod(out)
+    macs = N * O * w_shape[1] * K
+    if all(k == 1 for k in kernel) and set(spec.stride) == {1} and spec.is_unpadded:
+        return Counter(flop=2 * macs * P, matrix=N * G, stream=item * N * O * P, call=1)
+    if pass_ == "grad_input" and set(spec.stride) == {1}:
+        flipped = _flipped_spec(w_shape, spec)
+        swapped = (x_shape[0], O, *out)
+        return gemm_features(swapped, (C, O // G, *kernel), flipped, item, "forward")
+    depthwise = G > 1 and w_shape[0] == G and w_shape[1] == 1
+    if set(spec.stride) == {1}:
+        plan = _columns.flat_plan(tuple(x_shape[2:]), kernel, spec)
+        positions, copied = plan.positions, "stream"
+        pad = item * N * C * plan.length
+    else:
+        positions, copied, pad = P, "gather", item * N * C * math.prod(
+            spec.padded_size(tuple(x_shape[2:])))
+    if depthwise and set(spec.stride) == {1}:
+        return Counter(ewise=2 * K * N * C * positions, stream=pad + item * N * O * P, call=1)
+    counts = Counter(flop=2 * macs * positions, stream=pad + item * N * O * P, call=1)
+    counts[copied] += item * N * C * K * positions
+    counts["matrix"] += G * max(1, item * C * K * positions * N // (8 << 20))
+    if pass_ == "grad_input":                       # strided: col2im adds, one per tap
+        counts["ewise"] += 2 * N * C * K * P
+    return counts
+
+
+def _flipped_spec(w_shape, spec: ConvSpec) -> ConvSpec:
+    spans = [d * (k - 1) + 1 for k, d in zip(w_shape[2:], spec.dilation)]
+    pads = tuple((max(s - 1 - lo, 0), max(s - 1 - hi, 0)) for s, (lo, hi) in
+                 zip(spans, spec.padding))
+    return ConvSpec((1,) * spec.nd, pads, spec.dilation, spec.groups)
+
+
+def winograd_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Counter:
+    N, C, O, G, kernel, out = _sizes(x_shape, w_shape, spec)
+    if pass_ == "grad_input":
+        swapped = (N, O, *out)
+        return winograd_features(swapped, (C, O // G, *kernel), _flipped_spec(w_shape, spec),
+                                 item, "forward")
+    a, m = winograd.ALPHA ** spec.nd, winograd.TILE ** spec.nd
+    rows = N * math.prod(winograd._tiles(out))
+    depthwise = w_shape[1] == 1 and O == G
+    product = Counter(ewise=a * O * rows) if depthwise else Counter(
+        flop=2 * a * O * w_shape[1] * rows, matrix=a * G)
+    if pass_ == "forward":
+        counts = Counter(gather=item * a * C * rows + item * m * O * rows,
+                         tflop=2 * a * a * C * rows + 2 * m * a * O * rows,
+                         stream=item * N * C * math.prod(x_shape[2:]), call=1)
+    else:   # grad_weight reuses forward's transformed tiles
+        counts = Counter(gather=item * m * O * rows, tflop=2 * m * a * O * rows,
+                         stream=item * O * rows * m, call=1)
+    return counts + product
+
+
+def fft_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str,
+                 cached: bool = False) -> Counter:
+    N, C, O, G, kernel, out = _sizes(x_shape, w_shape, spec)
+    plan = plan_for(x_shape, w_shape, spec)
+    points = math.prod(plan.size) * sum(factor_cost(n) for n in plan.size) / len(plan.size)
+    rows = N * plan.windows
+    F = plan.frequencies
+    counts = Counter(cflop=8 * F * rows * w_shape[1] * O, matrix=F * G, call=1)
+    if pass_ == "forward":
+        counts["fft"] += (rows * (C + O)) * points
+        counts["stream"] += item * N * O * math.prod(plan.size)
+        if not cached:
+            counts["fft"] += 0.7 * O * w_shape[1] * points
+    elif pass_ == "grad_input":
+        counts["fft"] += rows * (O + C) * points        # grad_output's spectrum, then inverse
+        counts["stream"] += item * N * C * math.prod(plan.size)
+        counts["ewise"] += 2 * F * O * w_shape[1]        # conj of the kernel spectrum
+    else:
+        counts["fft"] += 0.6 * O * w_shape[1] * points   # pruned inverse at the taps
+        counts["ewise"] += 2 * F * rows * C              # conj of the input spectrum
+    if any(plan.blocked):
+        counts["stream"] += item * N * C * math.prod(x_shape[2:])
+    return counts
+
+
+FEATURES = {"direct": direct_features, "gemm": gemm_features, "winograd": winograd_features,
+            "fft": fft_features}
+
+
+def features(engine: str, x_shape, w_shape, spec: ConvSpec, itemsize: int = 4,
+             requires_grad: bool = False, cached: bool = False) -> Counter:
+    """Summed feature counts of one call: forward, plus both gradients if ``requires_grad``."""
+    passes = PASSES if requires_grad else PASSES[:1]
+    total = Counter()
+    for pass_ in passes:
+        if engine == "fft":
+            total += fft_features(x_shape, w_shape, spec, itemsize, pass_, cached)
+        else:
+            total += FEATURES[engine](x_shape, w_shape, spec, itemsize, pass_)
+    return total
+
+
+@functools.lru_cache(maxsize=4096)
+def estimate(engine: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
+             itemsize: int = 4, requires_grad: bool = False, cached: bool = False) -> float:
+    """Estimated seconds of one call of ``engine`` (forward, plus backward if training)."""
+    counts = features(engine, x_shape, w_shape, spec, itemsize, requires_grad, cached)
+    return float(sum(CONSTANTS[name] * value for name, value in counts.items()))

@@ -1,0 +1,265 @@
+"""The ``fft`` engine: convolution as FFT, per-frequency channel product, inverse FFT.
+
+With ``v`` the kernel reversed and placed at offset ``pad_lo`` (see
+:mod:`convlens.conv._fft_plan`), the layer's cross-correlation is the circular convolution
+``y = x (*) v``, so per frequency ``f`` and group ``g``::
+
+    Y[f] (N, O/G) = X[f] (N, C/G) @ V[f]^T               forward
+    GX[f] (N, C/G) = GY[f] (N, O/G) @ conj(V[f])         grad_input  (correlation with v)
+    GV[f] (O/G, C/G) = GY[f]^T @ conj(X[f])              grad_weight (then read v at the taps)
+
+Channels are summed in the frequency domain, one batched complex matrix product per
+frequency, so there is one inverse FFT per output map rather than one per channel pair. All
+transforms run along the leading axes of arrays laid out (*spatial, ..., N, C); ``scipy.fft``
+then returns spectra already in the (frequency, rows, channels) order the products need.
+Stride is computed at stride 1 and subsampled; dilation places the taps ``dilation`` apart.
+The kernel's spectrum comes from :data:`convlens.conv.spectrum_cache.SPECTRA` when the caller
+passes a :class:`~convlens.conv.context.ConvContext` naming the weight.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import scipy.fft
+from numpy.lib.stride_tricks import as_strided
+
+from ._fft_plan import FFTPlan, make_plan
+from ._threads import get_num_threads
+from .capabilities import Capabilities
+from .context import ConvContext
+from .geometry import ConvSpec
+from .spectrum_cache import SPECTRA
+
+CAPABILITIES = Capabilities()
+
+
+def plan_for(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec) -> FFTPlan:
+    """The FFT sizes and blocking used for this convolution."""
+    cg, og = w_shape[1], w_shape[0] // spec.groups
+    return make_plan(tuple(x_shape[2:]), tuple(w_shape[2:]), spec, 0.5 * cg * og / (cg + og))
+
+
+# -- spectra ---------------------------------------------------------------------------------
+def kernel_spectrum(w: np.ndarray, plan: FFTPlan, spec: ConvSpec) -> np.ndarray:
+    """V: (F, G, O/G, C/G), the FFT of the reversed kernel placed at ``plan.shift``.
+
+    Pruned: the last axis is transformed for the kernel's rows only, and every other axis
+    after the rows it holds have been placed (zero rows are never transformed).
+    """
+    nd, workers = spec.nd, get_num_threads()
+    a = w.transpose(*range(2, 2 + nd), 0, 1)                      # (*K, O, C/G)
+    for axis in reversed(range(nd)):
+        taps = (plan.shift[axis] - spec.dilation[axis] * np.arange(w.shape[2 + axis])
+                ) % plan.size[axis]
+        shape = list(a.shape)
+        shape[axis] = plan.size[axis]
+        buffer = np.zeros(shape, dtype=a.dtype)
+        buffer[(slice(None),) * axis + (taps,)] = a
+        if axis == nd - 1:
+            a = scipy.fft.rfft(buffer, axis=axis, workers=workers)
+        else:
+            a = scipy.fft.fft(buffer, axis=axis, workers=workers, overwrite_x=True)
+    return a.reshape(plan.frequencies, spec.groups, w.shape[0] // spec.groups, w.shape[1])
+
+
+def spectrum_tag(w_shape: tuple[int, ...], dtype: np.dtype, plan: FFTPlan, spec: ConvSpec,
+                 conjugate: bool = False) -> tuple:
+    """Everything besides the weight's identity and version that its spectrum depends on."""
+    return ("fft", tuple(w_shape), np.dtype(dtype).str, plan.size, plan.shift, spec.dilation,
+            spec.groups, conjugate)
+
+
+def _cached_kernel_spectrum(w: np.ndarray, plan: FFTPlan, spec: ConvSpec,
+                            ctx: ConvContext | None, conjugate: bool = False) -> np.ndarray:
+    tag = spectrum_tag(w.shape, w.dtype, plan, spec, conjugate)
+
+    def compute() -> np.ndarray:
+        spectrum = kernel_spectrum(w, plan, spec)
+        return np.conj(spectrum) if conjugate else spectrum
+
+    if ctx is None or ctx.weight is None:
+        return compute()
+    return SPECTRA.get(ctx.weight, ctx.version, tag, compute)
+
+
+def _windows(a: np.ndarray, plan: FFTPlan, spec: ConvSpec, pad_lo: bool) -> np.ndarray:
+    """(N, C, *S) -> a view (*window, *blocks, N, C) ready to transform along the first axes.
+
+    Whole dims keep the unpadded input as one window. Blocked dims are padded (by ``pad_lo``
+    zeros in front when ``pad_lo``) and cut into windows of ``B + span - 1`` hopping by ``B``.
+    """
+    nd = spec.nd
+    widths = [(0, 0), (0, 0)]
+    for i, n in enumerate(a.shape[2:]):
+        if plan.blocked[i]:
+            lo = spec.padding[i][0] if pad_lo else 0
+            total = plan.blocks[i] * plan.block[i] + plan.span[i] - 1
+            widths.append((lo, total - n - lo))
+        else:
+            widths.append((0, 0))
+    if any(plan.blocked):
+        a = np.pad(a, widths)
+    item = a.strides
+    shape, strides = [], []
+    for i in range(nd):
+        if plan.blocked[i]:
+            shape.append(plan.block[i] + plan.span[i] - 1)
+        else:
+            shape.append(a.shape[2 + i])
+        strides.append(item[2 + i])
+    shape += list(plan.blocks) + list(a.shape[:2])
+    strides += [plan.block[i] * item[2 + i] for i in range(nd)] + list(item[:2])
+    return as_strided(a, shape=shape, strides=strides, writeable=False)
+
+
+def _spectrum(a: np.ndarray, plan: FFTPlan, spec: ConvSpec, pad_lo: bool) -> np.ndarray:
+    """(F, windows * N, channels) spectrum of an (N, channels, *S) array."""
+    view = _windows(a, plan, spec, pad_lo)
+    spectrum = scipy.fft.rfftn(view, s=plan.size, axes=tuple(range(spec.nd)),
+                               workers=get_num_threads())
+    return spectrum.reshape(plan.frequencies, -1, a.shape[1])
+
+
+def _inverse(spectrum: np.ndarray, plan: FFTPlan, channels: int, batch: int) -> np.ndarray:
+    """(F, windows * N, channels) -> real (*L, *blocks, N, channels)."""
+    spectrum = spectrum.reshape(*plan.rfft_size, *plan.blocks, batch, channels)
+    return scipy.fft.irfftn(spectrum, s=plan.size, axes=tuple(range(len(plan.size))),
+                            workers=get_num_threads(), overwrite_x=True)
+
+
+def _mix(a: np.ndarray, b: np.ndarray, groups: int) -> np.ndarray:
+    """Per frequency and group: (rows, A/G) @ b (F, G, A/G, B/G) -> (F, rows, B)."""
+    F, rows, channels = a.shape
+    out = np.empty((F, rows, groups * b.shape[-1]), dtype=np.result_type(a, b))
+    np.matmul(a.reshape(F, rows, groups, -1).transpose(0, 2, 1, 3), b,
+              out=out.reshape(F, rows, groups, -1).transpose(0, 2, 1, 3))
+    return out
+
+
+# -- the engine ------------------------------------------------------------------------------
+def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
+            ctx: ConvContext | None = None) -> np.ndarray:
+    """Cross-correlate ``x`` (N, C, *S) with ``w`` (O, C/G, *K); returns (N, O, *S_out)."""
+    plan = plan_for(x.shape, w.shape, spec)
+    X = _spectrum(x, plan, spec, pad_lo=True)                        # (F, M, C)
+    if ctx is not None:
+        ctx.keep("fft_input_spectrum", X)
+    V = _cached_kernel_spectrum(w, plan, spec, ctx)                 # (F, G, Og, Cg)
+    y_full = _inverse(_mix(X, V.transpose(0, 1, 3, 2), spec.groups), plan, w.shape[0],
+                      x.shape[0])
+    return _assemble(y_full, plan, spec, spec.output_size(x.shape[2:], w.shape[2:]))
+
+
+def _assemble(y_full: np.ndarray, plan: FFTPlan, spec: ConvSpec,
+              out_size: tuple[int, ...]) -> np.ndarray:
+    """(*L, *blocks, N, O) circular results -> (N, O, *out): crop, unblock, subsample."""
+    nd = spec.nd
+    y = y_full[tuple(slice(0, b) for b in plan.block)]             # (*B, *nb, N, O)
+    order = (nd * 2, nd * 2 + 1, *itertools.chain(*((nd + i, i) for i in range(nd))))
+    y = y.transpose(order)                                          # (N, O, nb_0, B_0, ...)
+    if all(not b for b in plan.blocked) and set(spec.stride) == {1}:
+        return np.ascontiguousarray(y.reshape(*y.shape[:2], *plan.block))
+    y = np.ascontiguousarray(y).reshape(*y.shape[:2], *(
+        nb * b for nb, b in zip(plan.blocks, plan.block)))
+    keep = tuple(slice(0, s * (n - 1) + 1, s) for s, n in zip(spec.stride, out_size))
+    return np.ascontiguousarray(y[(..., *keep)])
+
+
+def _grad_spectrum(grad_output: np.ndarray, plan: FFTPlan, spec: ConvSpec,
+                   ctx: ConvContext | None) -> np.ndarray:
+    """(F, M, O): spectrum of grad_output at stride 1, laid out in blocks like the input."""
+    saved = ctx.saved.get("fft_grad_spectrum") if ctx is not None else None
+    if saved is not None and saved[0] is grad_output:
+        return saved[1]
+    gy = grad_output
+    if set(spec.stride) != {1}:                                      # zero-stuff to stride 1
+        gy = np.zeros((*grad_output.shape[:2], *plan.out1), dtype=grad_output.dtype)
+        gy[(..., *(slice(None, None, s) for s in spec.stride))] = grad_output
+    if any(plan.blocked):
+        full = [nb * b if blocked else n for nb, b, blocked, n in
+                zip(plan.blocks, plan.block, plan.blocked, plan.out1)]
+        padded = np.zeros((*gy.shape[:2], *full), dtype=gy.dtype)
+        padded[(..., *(slice(0, n) for n in plan.out1))] = gy
+        split = itertools.chain(*((nb, b) if blocked else (1, n) for nb, b, blocked, n in
+                                  zip(plan.blocks, plan.block, plan.blocked, plan.out1)))
+        nd = spec.nd
+        gy = padded.reshape(*gy.shape[:2], *split).transpose(
+            *(3 + 2 * i for i in range(nd)), *(2 + 2 * i for i in range(nd)), 0, 1)
+    else:
+        gy = np.expand_dims(gy.transpose(*range(2, 2 + spec.nd), 0, 1),
+                            tuple(range(spec.nd, 2 * spec.nd)))
+    GY = scipy.fft.rfftn(gy, s=plan.size, axes=tuple(range(spec.nd)),
+                         workers=get_num_threads()).reshape(plan.frequencies, -1,
+                                                            grad_output.shape[1])
+    if ctx is not None:
+        ctx.saved["fft_grad_spectrum"] = (grad_output, GY)
+    return GY
+
+
+def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
+               spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
+    """d loss / d x: correlate grad_output with the kernel in the frequency domain."""
+    plan = plan_for(x_shape, w.shape, spec)
+    GY = _grad_spectrum(grad_output, plan, spec, ctx)
+    Vc = _cached_kernel_spectrum(w, plan, spec, ctx, conjugate=True)    # (F, G, Og, Cg)
+    gx_full = _inverse(_mix(GY, Vc, spec.groups), plan, x_shape[1], x_shape[0])
+    return _overlap_add(gx_full, plan, spec, x_shape)
+
+
+def _overlap_add(gx_full: np.ndarray, plan: FFTPlan, spec: ConvSpec,
+                 x_shape: tuple[int, ...]) -> np.ndarray:
+    """(*L, *blocks, N, C) window gradients -> (N, C, *S), summing where windows overlap."""
+    nd = spec.nd
+    to_nc = (2 * nd, 2 * nd + 1, *itertools.chain(*((nd + i, i) for i in range(nd))))
+    if not any(plan.blocked):
+        gx = gx_full[tuple(slice(0, n) for n in x_shape[2:])]
+        return np.ascontiguousarray(gx.transpose(to_nc).reshape(x_shape))
+    sizes = [(nb + 1) * b if blocked else n for nb, b, blocked, n in
+             zip(plan.blocks, plan.block, plan.blocked, x_shape[2:])]
+    gxp = np.zeros((*x_shape[:2], *sizes), dtype=gx_full.dtype)
+    split = gxp.reshape(*x_shape[:2], *itertools.chain(*(
+        (nb + 1, b) if blocked else (1, n) for nb, b, blocked, n in
+        zip(plan.blocks, plan.block, plan.blocked, x_shape[2:]))))
+    parts = [[(slice(0, b), slice(0, nb), slice(0, b)), (slice(b, b + s - 1), slice(1, nb + 1),
+             slice(0, s - 1))] if blocked else [(slice(0, n), slice(None), slice(None))]
+             for nb, b, s, blocked, n in zip(plan.blocks, plan.block, plan.span, plan.blocked,
+                                             x_shape[2:])]
+    for combination in itertools.product(*parts):
+        source = gx_full[tuple(c[0] for c in combination)].transpose(to_nc)
+        target = tuple(itertools.chain(*((c[1], c[2]) for c in combination)))
+        split[(slice(None), slice(None), *target)] += source
+    crop = tuple(slice(lo, lo + n) if blocked else slice(None) for (lo, _), n, blocked in
+                 zip(spec.padding, x_shape[2:], plan.blocked))
+    return np.ascontiguousarray(gxp[(..., *crop)])
+
+
+def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
+                spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
+    """d loss / d w: per frequency GY^T @ conj(X), then the pruned inverse FFT at the taps."""
+    plan = plan_for(x.shape, w_shape, spec)
+    saved = ctx.saved.get("fft_input_spectrum") if ctx is not None else None
+    X = saved if saved is not None else _spectrum(x, plan, spec, pad_lo=True)
+    GY = _grad_spectrum(grad_output, plan, spec, ctx)
+    G, og = spec.groups, w_shape[0] // spec.groups
+    F, M = GY.shape[:2]
+    gv = np.matmul(GY.reshape(F, M, G, og).transpose(0, 2, 3, 1),
+                   np.conj(X).reshape(F, M, G, -1).transpose(0, 2, 1, 3))   # (F, G, Og, Cg)
+    return _taps(gv.reshape(*plan.rfft_size, w_shape[0], w_shape[1]), plan, spec, w_shape)
+
+
+def _taps(spectrum: np.ndarray, plan: FFTPlan, spec: ConvSpec,
+          w_shape: tuple[int, ...]) -> np.ndarray:
+    """Inverse FFT of (*Lf, O, C/G) evaluated only at the kernel taps -> (O, C/G, *K)."""
+    nd, workers = spec.nd, get_num_threads()
+    a = spectrum
+    for axis in range(nd):
+        taps = (plan.shift[axis] - spec.dilation[axis] * np.arange(w_shape[2 + axis])
+                ) % plan.size[axis]
+        if axis == nd - 1:
+            a = scipy.fft.irfft(a, n=plan.size[axis], axis=axis, workers=workers)
+        else:
+            a = scipy.fft.ifft(a, axis=axis, workers=workers)
+        a = np.take(a, taps, axis=axis)
+    return np.ascontiguousarray(a.transpose(nd, nd + 1, *range(nd)).real)
