@@ -145,7 +145,8 @@ def attribute_value(attribute: dict[str, Any], max_elements: int) -> Any:
     kind = attribute.get("type", 0)
     simple = {1: "f", 2: "i", 3: "s"}
     if kind in simple and simple[kind] in attribute:
-        return attribute[simple[kind]]
+        value = attribute[simple[kind]]
+        return bytes(value) if kind == 3 else value
     if kind == 4 and "t" in attribute:
         return tensor_to_array(attribute["t"], max_elements)
     if kind == 6:

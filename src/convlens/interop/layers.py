@@ -20,6 +20,14 @@ from ..functional.padding import pad_pairs
 from ..tensor import Tensor
 
 PAD_MODES = {"constant": "zeros", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
+MAX_CONSTANT_ELEMENTS = 2**28
+_CONSTANT_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                    "uint16", "uint32", "uint64", "bool")
+
+
+def _json_float(value: float) -> float | str:
+    """JSON has no infinities: -inf (the fill ahead of a max pool) is saved as "-inf"."""
+    return value if np.isfinite(value) else str(value)
 
 
 @nn.register
@@ -305,7 +313,8 @@ class Pad(nn.Module):
         return f"pads={self.pads}, mode={self.mode!r}, value={self.value}"
 
     def get_config(self) -> dict[str, Any]:
-        return {"pads": [list(p) for p in self.pads], "mode": self.mode, "value": self.value}
+        return {"pads": [list(p) for p in self.pads], "mode": self.mode,
+                "value": _json_float(self.value)}
 
 
 @nn.register
@@ -332,7 +341,8 @@ class SamePad(nn.Module):
 
     def get_config(self) -> dict[str, Any]:
         return {"kernel_size": list(self.kernel_size), "stride": list(self.stride),
-                "dilation": list(self.dilation), "lower": self.lower, "value": self.value}
+                "dilation": list(self.dilation), "lower": self.lower,
+                "value": _json_float(self.value)}
 
 
 @nn.register
@@ -344,7 +354,17 @@ class Constant(nn.Module):
 
     def __init__(self, shape: Sequence[int], dtype: str = "float32") -> None:
         super().__init__()
-        self.register_buffer("value", np.zeros(tuple(int(n) for n in shape), np.dtype(dtype)))
+        # A config may come from an untrusted file: check before allocating.
+        if not isinstance(shape, Sequence) or len(shape) > 32 or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            raise ValueError(f"shape must be a list of at most 32 non-negative ints; got "
+                             f"{shape!r:.100}")
+        if int(np.prod(shape, dtype=object)) > MAX_CONSTANT_ELEMENTS:
+            raise ValueError(f"a Constant of shape {list(shape)} exceeds "
+                             f"{MAX_CONSTANT_ELEMENTS} elements")
+        if dtype not in _CONSTANT_DTYPES:
+            raise ValueError(f"dtype must be one of {_CONSTANT_DTYPES}; got {dtype!r:.40}")
+        self.register_buffer("value", np.zeros(tuple(shape), np.dtype(dtype)))
 
     def forward(self) -> Tensor:
         return self.value
