@@ -24,7 +24,7 @@ from . import layers
 from .errors import ModelFileError, UnsupportedError
 from .graph import Graph
 from .onnx_ops import RULES
-from .safetensors_io import PICKLE_SUFFIXES, _refuse_pickle
+from .safetensors_io import _refuse_pickle
 
 SUPPORTED_OPS: tuple[str, ...] = tuple(sorted(RULES))
 # Ops evaluated at import time when all their inputs are constants: none of them can make
@@ -214,10 +214,10 @@ def _opset(model: dict[str, Any]) -> int:
 def _read(path: str, max_bytes: int) -> bytes:
     with open(path, "rb") as stream:
         size = os.fstat(stream.fileno()).st_size
-        if path.lower().endswith(PICKLE_SUFFIXES):
-            _refuse_pickle(path, stream.read(8))
+        _refuse_pickle(path, stream.read(8))  # by suffix, or a pickle's or zip's first bytes
         if size > max_bytes:
             raise ModelFileError(f"{path!r} has {size} bytes, more than max_bytes={max_bytes}")
+        stream.seek(0)
         return stream.read()
 
 
