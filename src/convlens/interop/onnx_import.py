@@ -196,6 +196,20 @@ def topological_order(nodes: list[Node], known: set[str]) -> list[Node]:
     return order
 
 
+def _apply_rule(builder: Builder, node: Node) -> None:
+    """Run the node's rule; a layer refusing the node's values is the file's fault, named so."""
+    try:
+        RULES[node.op_type](builder, node)
+    except (UnsupportedError, ModelFileError):
+        raise
+    except KeyError as error:
+        raise ModelFileError(f"ONNX {node.op_type} node {node.name!r} lacks the required "
+                             f"attribute {error}") from None
+    except (ValueError, TypeError, IndexError, OverflowError) as error:
+        raise ModelFileError(f"ONNX {node.op_type} node {node.name!r} is invalid: "
+                             f"{error}") from None
+
+
 def _rank(value_info: dict[str, Any]) -> int | None:
     tensor_type = value_info.get("type", {}).get("tensor_type", {})
     return len(tensor_type["shape"]["dim"]) if "shape" in tensor_type else None
@@ -288,7 +302,7 @@ def from_onnx(path: str | os.PathLike, *, max_bytes: int = 2**31, max_nodes: int
     nodes = _nodes(graph, max_nodes, max_elements)
     builder = Builder(constants, ranks, opset)
     for node in topological_order(nodes, set(ranks)):
-        RULES[node.op_type](builder, node)
+        _apply_rule(builder, node)
     outputs = [vi.get("name", "") for vi in graph["output"]]
     for name in outputs:
         if name in constants:
