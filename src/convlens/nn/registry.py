@@ -7,6 +7,7 @@ names up here and never imports or executes anything named in a file.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 _REGISTRY: dict[str, type] = {}
@@ -66,6 +67,17 @@ def registered_name(cls: type) -> str | None:
     return _NAMES.get(cls)
 
 
+# convlens packages that register layers of their own when imported. A name under one of these
+# prefixes makes ``lookup`` import that fixed, trusted package (never a name from the file).
+_CONVLENS_PACKAGES = {"convlens.interop.": "convlens.interop"}
+
+
 def lookup(name: Any) -> type | None:
     """The class registered under ``name``, or None (``name`` may be any JSON value)."""
-    return _REGISTRY.get(name) if isinstance(name, str) else None
+    if not isinstance(name, str):
+        return None
+    if name not in _REGISTRY:
+        for prefix, package in _CONVLENS_PACKAGES.items():
+            if name.startswith(prefix):
+                importlib.import_module(package)
+    return _REGISTRY.get(name)
