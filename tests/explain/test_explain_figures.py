@@ -39,8 +39,9 @@ def test_importing_explain_does_not_import_matplotlib_or_pillow():
 def test_lenet_filters_one_tile_per_filter_and_input_channel(lenet):
     figures = explain.filters(lenet)
     assert len(figures) == 2
-    # 6 filters x 1 channel of 5x5, then 16 filters x 6 channels, one blank pixel between
-    assert _mosaic(figures[0]).shape == (6 * 6 - 1, 1 * 6 - 1)
+    # 6 filters of 1x5x5 on a 3-column grid; 16 filters x 6 channels, one blank pixel between
+    assert _mosaic(figures[0]).shape == (2 * 6 - 1, 3 * 6 - 1)
+    np.testing.assert_allclose(_mosaic(figures[0])[6:11, 12:17], lenet[0].weight.numpy()[5, 0])
     assert _mosaic(figures[1]).shape == (16 * 6 - 1, 6 * 6 - 1)
     weight = lenet[3].weight.numpy()
     image = _mosaic(figures[1])

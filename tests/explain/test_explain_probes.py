@@ -231,5 +231,6 @@ def test_table_text_and_html():
         "note & more"]
     page = table.to_html()
     assert "<caption>a &lt;title&gt;</caption>" in page and "<td>1&lt;b&gt;</td>" in page
+    assert '<td class="num">1.23e-05</td>' in page and '<td class="num">3x3</td>' in page
     assert '<p class="note">note &amp; more</p>' in page
     assert table.column("layer") == ["0", "1<b>"] and len(table) == 2

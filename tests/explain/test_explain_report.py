@@ -141,7 +141,7 @@ def test_the_algorithms_section_with_and_without_conv_explain(tmp_path, monkeypa
                      ((32, 6, 14, 14), (16, 6, 5, 5), True)]
     body = page["algorithms"]
     assert "<th>direct (ms)</th><th>fft (ms)</th><th>choice</th>" in body
-    assert "<td>2</td><td>n/a</td><td>direct</td><td>cheapest</td>" in body
+    assert '<td class="num">2</td><td>n/a</td><td>direct</td><td>cheapest</td>' in body
     monkeypatch.delattr(conv, "explain", raising=False)
     page = sections(open(explain.report(folder, out=tmp_path / "b.html",
                                         sections=["algorithms"])).read())

@@ -26,6 +26,8 @@ def read_history(path: str) -> dict[str, list[float | None]]:
 
 def curves_figure(history: dict[str, list[float | None]]) -> Any:
     """Loss and accuracy per epoch, train and test side by side."""
+    from matplotlib.ticker import MaxNLocator
+
     epochs = [int(e) + 1 for e in history.get("epoch", [])]
     fig = _figures.figure("report", 9.0, 3.2)
     for ax, metric in zip(fig.subplots(1, 2), ("loss", "accuracy")):
@@ -35,6 +37,7 @@ def curves_figure(history: dict[str, list[float | None]]) -> Any:
                 ax.plot(epochs, [np.nan if v is None else v for v in values], marker="o",
                         label=label)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()

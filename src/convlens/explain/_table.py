@@ -10,19 +10,24 @@ import html
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 
 def format_value(value: Any) -> str:
-    """How a cell reads: floats to 3 significant digits (scientific when tiny), None as '-'."""
+    """How a cell reads: 3 significant digits (scientific when tiny, whole numbers with
+    thousands separators when large), None as '-'."""
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, int) and abs(value) >= 10_000:
+        return f"{value:,}"
     if isinstance(value, float):
-        if value == 0:
-            return "0"
-        if abs(value) < 1e-3 or abs(value) >= 1e6:
+        if value == 0 or not np.isfinite(value):
+            return str(value) if value else "0"
+        if abs(value) < 1e-3:
             return f"{value:.2e}"
-        return f"{value:.3g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
     if isinstance(value, tuple):
         if len(value) == 1:
             return format_value(value[0])
@@ -30,6 +35,18 @@ def format_value(value: Any) -> str:
             return "x".join(str(v) for v in value)
         return "(" + ", ".join(format_value(v) for v in value) + ")"
     return str(value)
+
+
+def _numeric(value: Any) -> bool:
+    """Numbers (and per-axis tuples of them) line up on the right in HTML."""
+    if isinstance(value, tuple):
+        return all(_numeric(v) for v in value)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _cell(value: Any) -> str:
+    css = ' class="num"' if _numeric(value) else ""
+    return f"<td{css}>{html.escape(format_value(value))}</td>"
 
 
 class Table:
@@ -97,8 +114,8 @@ class Table:
     def to_html(self) -> str:
         """The table as an HTML ``<table>`` with the title as caption and notes below."""
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
-                       for row in self._cells())
+        body = "".join("<tr>" + "".join(_cell(row.get(c)) for c in self.columns) + "</tr>"
+                       for row in self.rows)
         notes = "".join(f"<p class=\"note\">{html.escape(n)}</p>" for n in self.notes)
         return (f"<table><caption>{html.escape(self.title)}</caption><thead><tr>{head}</tr>"
                 f"</thead><tbody>{body}</tbody></table>{notes}")

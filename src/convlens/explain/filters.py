@@ -19,7 +19,8 @@ def filters(model: nn.Module, layer: str | nn.Module | None = None) -> list[Any]
       as one colour tile.
     - Other 2-D conv layers show a grid with one row per filter and one column per input
       channel, so each tile is one (kH, kW) slice, all on one symmetric colour scale (white is
-      0, red positive, blue negative) with a colorbar showing it.
+      0, red positive, blue negative) with a colorbar showing it. With a single input channel
+      the filters fill a near-square grid instead, row by row.
     - 1-D conv layers show one line plot per filter, one line per input channel, all on the
       same vertical scale (drawn as small multiples in one axes).
 
@@ -35,7 +36,8 @@ def filters(model: nn.Module, layer: str | nn.Module | None = None) -> list[Any]
     list of matplotlib.figure.Figure
         In model order; empty for a model without conv layers. In a 2-D grid the mosaic image
         (``fig.axes[0].images[0]``) has ``out_channels * (kH + 1) - 1`` rows and
-        ``in_channels / groups * (kW + 1) - 1`` columns (one blank pixel between tiles). A 1-D
+        ``in_channels / groups * (kW + 1) - 1`` columns (one blank pixel between tiles), or
+        ``ceil(sqrt(out_channels))`` columns of tiles for a single input channel. A 1-D
         figure's axes holds the zero lines, then a LineCollection with one line per (filter,
         input channel), filter-major.
 
@@ -50,8 +52,8 @@ def filters(model: nn.Module, layer: str | nn.Module | None = None) -> list[Any]
     --------
     >>> import convlens as cl
     >>> figures = cl.explain.filters(cl.models.create("lenet5"))
-    >>> len(figures), figures[1].axes[0].images[0].get_array().shape
-    (2, (95, 35))
+    >>> [fig.axes[0].images[0].get_array().shape for fig in figures]
+    [(11, 17), (95, 35)]
     """
     convs = conv_layers(model)
     chosen = convs if layer is None else [find_layer(model, layer, convs, "conv layer")]
@@ -75,14 +77,19 @@ def _size(cells_wide: int, cells_high: int) -> tuple[float, float]:
 
 def _channel_grid(name: str, weight: np.ndarray) -> Any:
     out_channels, in_channels, kh, kw = weight.shape
-    image = _figures.mosaic(weight.reshape(-1, kh, kw), in_channels)
+    # One input channel: a near-square grid of filters reads better than a single column.
+    columns = _figures.grid_columns(out_channels) if in_channels == 1 else in_channels
+    image = _figures.mosaic(weight.reshape(-1, kh, kw), columns)
     limit = _figures.symmetric_limit(weight)
     fig = _figures.figure("filters", *_size(image.shape[1], image.shape[0]))
     ax = fig.add_subplot()
     shown = ax.imshow(image, cmap=_figures.colormap("RdBu_r"), vmin=-limit, vmax=limit,
                       interpolation="nearest")
-    _figures.tile_ticks(ax.xaxis, in_channels, kw, "input channel")
-    _figures.tile_ticks(ax.yaxis, out_channels, kh, "filter")
+    if in_channels == 1:
+        ax.set_axis_off()
+    else:
+        _figures.tile_ticks(ax.xaxis, in_channels, kw, "input channel")
+        _figures.tile_ticks(ax.yaxis, out_channels, kh, "filter")
     fig.colorbar(shown, ax=ax, label="weight", shrink=0.8)
     ax.set_title(f"layer {name}: {out_channels} filters of {in_channels}x{kh}x{kw}",
                  fontsize=9)

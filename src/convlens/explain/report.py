@@ -39,9 +39,9 @@ figure { display: inline-block; margin: 0.4em 0.8em 0.8em 0; vertical-align: top
 figcaption { font-size: 0.85em; color: #555; }
 img { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.6em 0; }
-caption { text-align: left; font-weight: 600; padding-bottom: 0.3em; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
-th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; }
+caption { text-align: left; font-weight: 600; padding-bottom: 0.3em; white-space: nowrap; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #555; font-size: 0.9em; }
 .error { color: #a40000; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
