@@ -76,6 +76,14 @@ class Browser:
             stdout=subprocess.DEVNULL, stderr=self._log)
         os.close(to_browser_r)
         os.close(from_browser_w)
+        try:
+            self._attach(width, height)
+        except BaseException:
+            self.close()
+            raise
+
+    def _attach(self, width: int, height: int) -> None:
+        """Open one tab, attach a session to it, and turn on the events the test reads."""
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = self.call("Target.attachToTarget",
                                  {"targetId": target, "flatten": True})["sessionId"]

@@ -180,6 +180,35 @@ def test_receptive_field_is_where_the_gradient_reaches():
                                                   centre + (size - 1) / 2), row["layer"]
 
 
+class _Custom(nn.Module):
+    """A model with its own forward: functions between the layers, no Sequential."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(4, 8, 3)
+        self.fc = nn.Linear(8 * 5 * 5, 10)
+
+    def forward(self, x):
+        x = self.pool(cl.functional.relu(self.conv1(x)))
+        x = cl.functional.relu(self.conv2(x))
+        return self.fc(cl.functional.flatten(x, 1))
+
+
+def test_probes_follow_a_custom_forward():
+    cl.manual_seed(0)
+    model = _Custom()
+    table = explain.receptive_field(model, (1, 14, 14))
+    assert [(r["layer"], r["size"], r["jump"]) for r in table] == [
+        ("conv1", (3, 3), (1, 1)), ("pool", (4, 4), (2, 2)), ("conv2", (8, 8), (2, 2)),
+        ("fc", "all", None)]
+    assert [r["layer"] for r in explain.parameter_efficiency(model, (1, 14, 14))] == [
+        "conv1", "conv2"]
+    rows = explain.equivariance(model, _noise((1, 14, 14)), shifts=(2,))
+    assert [r["layer"] for r in rows] == ["conv1", "pool", "conv2"]
+
+
 def test_receptive_field_errors():
     with pytest.raises(ValueError, match=r"receptive_field expects input_shape to be a tuple of "
                                          r"positive ints such as \(1, 28, 28\), without the "

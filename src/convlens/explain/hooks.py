@@ -134,11 +134,6 @@ class Record:
     output: Tensor
     geometry: Geometry | None
 
-    @property
-    def spatial(self) -> tuple[int, ...]:
-        """The output's spatial size, () when it has none."""
-        return _spatial(self.output, len(self.geometry.size)) if self.geometry else ()
-
 
 def _spatial(tensor: Any, nd: int) -> tuple[int, ...] | None:
     """A batched (N, C, *S) tensor's S when it has ``nd`` spatial axes, else None."""
