@@ -77,6 +77,15 @@ def test_equivariance_rows_for_a_model(lenet_digit):
     assert "shift 4" in str(table) and "inexact" in str(table)
 
 
+def test_equivariance_rows_for_the_1d_model():
+    cl.manual_seed(0)
+    table = explain.equivariance(cl.models.create("mnist1d_cnn"), _noise((1, 40)),
+                                 shifts=(2, 4, 8))
+    assert [row["jump"] for row in table] == [(2,), (2,), (4,), (4,), (8,), (8,)]
+    assert [row["inexact"] for row in table] == ["", "", "2", "2", "2, 4", "2, 4"]
+    assert all(row["shift 8"] > 0 for row in table)  # zero padding: never exact on noise
+
+
 def test_equivariance_argument_errors():
     conv = _conv(padding=1)
     x = _noise((3, 8, 8))
