@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ._version import __version__
 
-COMMANDS: tuple[str, ...] = ("train", "evaluate", "predict", "summary", "experiment", "filter", "export")
+COMMANDS: tuple[str, ...] = ("train", "evaluate", "predict", "summary", "experiment", "filter", "export", "explain")
 
 
 def build_parser() -> argparse.ArgumentParser:
