@@ -13,7 +13,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="test accuracy, confusion matrix and per-class accuracy",
         description="Evaluate a trained model (a run folder or a model file) on a test split.")
-    parser.add_argument("run", metavar="RUN_OR_MODEL")
+    parser.add_argument("source", metavar="RUN_OR_MODEL")
     parser.add_argument("--dataset", default=None,
                         help="dataset name (default: the one the run was trained on)")
     parser.add_argument("--data-dir", default=None)
@@ -58,7 +58,7 @@ def format_report(matrix: np.ndarray, names) -> str:
 def run(args: argparse.Namespace) -> int:
     import convlens as cl
 
-    model_path, config = _runs.resolve(args.run)
+    model_path, config = _runs.resolve(args.source)
     dataset = args.dataset or config.get("dataset")
     if dataset is None:
         raise ValueError("--dataset is required when evaluating a bare model file")

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "predict", help="classify image or .npy files",
         description="Print the predicted class and its probability for each input file.")
-    parser.add_argument("run", metavar="RUN_OR_MODEL")
+    parser.add_argument("source", metavar="RUN_OR_MODEL")
     parser.add_argument("files", metavar="FILE", nargs="+")
     parser.add_argument("--input-shape", default=None,
                         help="C,H,W (or C,L) of the model input; read from the run if omitted")
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     import convlens as cl
     from convlens import functional as F
 
-    model_path, config = _runs.resolve(args.run)
+    model_path, config = _runs.resolve(args.source)
     if args.input_shape:
         shape = _runs.parse_shape(args.input_shape)
     elif "input_shape" in config:

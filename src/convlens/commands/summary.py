@@ -17,7 +17,8 @@ def register(subparsers) -> None:
                     "parameter saving of each conv layer over a fully connected one.")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", help="zoo model name")
-    source.add_argument("--run", metavar="RUN_OR_MODEL", help="run folder or model file")
+    source.add_argument("--run", dest="source", metavar="RUN_OR_MODEL",
+                        help="run folder or model file")
     parser.add_argument("--input-shape", default=None, help="C,H,W or C,L (no batch)")
     parser.set_defaults(run=run)
 
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--input-shape is required for model {args.model!r}")
         model = cl.models.create(args.model, input_shape=shape)
     else:
-        model_path, config = _runs.resolve(args.run)
+        model_path, config = _runs.resolve(args.source)
         model = cl.load(model_path)
         shape = (_runs.parse_shape(args.input_shape) if args.input_shape
                  else tuple(config.get("input_shape", ())))
