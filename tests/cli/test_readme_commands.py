@@ -33,3 +33,15 @@ def test_console_script_trains_in_a_subprocess(tmp_path):
     assert "epoch 1/1" in result.stdout
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.0 < metrics["test_accuracy"] <= 1.0
+
+
+def test_readme_first_python_example_runs(tmp_path, monkeypatch, capsys):
+    text = open(os.path.join(ROOT, "README.md")).read()
+    example = re.search(r"## A first look\s+```python\n(.*?)```", text, flags=re.DOTALL).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    assert namespace["loss"].item() < 0.2
+    assert (tmp_path / "cnn.convlens").is_file()
+    table = capsys.readouterr().out
+    assert "x23,671 fewer parameters" in table
