@@ -47,8 +47,8 @@ class Capabilities:
         if not self.groups and spec.groups != 1:
             return f"groups={spec.groups} (it needs groups=1)"
         if self.kernel is not None and any(k != self.kernel for k in w_shape[2:]):
-            size = "x".join([str(self.kernel)] * spec.nd)
-            return f"kernel size {tuple(w_shape[2:])} (it needs a {size} kernel)"
+            return (f"kernel size {tuple(w_shape[2:])} (it needs kernel size "
+                    f"{(self.kernel,) * spec.nd})")
         return None
 
 

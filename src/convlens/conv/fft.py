@@ -84,49 +84,61 @@ def _cached_kernel_spectrum(w: np.ndarray, plan: FFTPlan, spec: ConvSpec,
     return SPECTRA.get(ctx.weight, ctx.version, tag, compute)
 
 
-def _windows(a: np.ndarray, plan: FFTPlan, spec: ConvSpec, pad_lo: bool) -> np.ndarray:
-    """(N, C, *S) -> a view (*window, *blocks, N, C) ready to transform along the first axes.
+def _blocks(a: np.ndarray, plan: FFTPlan, lengths: tuple[int, ...],
+            pad_lo: tuple[int, ...]) -> np.ndarray:
+    """(N, ch, *S) -> a view (N, ch, nb_0, len_0, nb_1, len_1, ...) of blocks hopping by B.
 
-    Whole dims keep the unpadded input as one window. Blocked dims are padded (by ``pad_lo``
-    zeros in front when ``pad_lo``) and cut into windows of ``B + span - 1`` hopping by ``B``.
+    Whole dims are one block of the unpadded data. Blocked dims are zero-padded (``pad_lo``
+    in front, enough behind for the last block) before they are cut.
     """
-    nd = spec.nd
     widths = [(0, 0), (0, 0)]
-    for i, n in enumerate(a.shape[2:]):
-        if plan.blocked[i]:
-            lo = spec.padding[i][0] if pad_lo else 0
-            total = plan.blocks[i] * plan.block[i] + plan.span[i] - 1
-            widths.append((lo, total - n - lo))
-        else:
-            widths.append((0, 0))
+    for n, nb, b, length, lo, blocked in zip(a.shape[2:], plan.blocks, plan.block, lengths,
+                                             pad_lo, plan.blocked):
+        widths.append((lo, (nb - 1) * b + length - n - lo) if blocked else (0, 0))
     if any(plan.blocked):
         a = np.pad(a, widths)
-    item = a.strides
-    shape, strides = [], []
-    for i in range(nd):
-        if plan.blocked[i]:
-            shape.append(plan.block[i] + plan.span[i] - 1)
-        else:
-            shape.append(a.shape[2 + i])
-        strides.append(item[2 + i])
-    shape += list(plan.blocks) + list(a.shape[:2])
-    strides += [plan.block[i] * item[2 + i] for i in range(nd)] + list(item[:2])
+    shape, strides = list(a.shape[:2]), list(a.strides[:2])
+    for i, length in enumerate(lengths):
+        shape += [plan.blocks[i], length]
+        strides += [plan.block[i] * a.strides[2 + i], a.strides[2 + i]]
     return as_strided(a, shape=shape, strides=strides, writeable=False)
 
 
-def _spectrum(a: np.ndarray, plan: FFTPlan, spec: ConvSpec, pad_lo: bool) -> np.ndarray:
-    """(F, windows * N, channels) spectrum of an (N, channels, *S) array."""
-    view = _windows(a, plan, spec, pad_lo)
-    spectrum = scipy.fft.rfftn(view, s=plan.size, axes=tuple(range(spec.nd)),
-                               workers=get_num_threads())
-    return spectrum.reshape(plan.frequencies, -1, a.shape[1])
+def _transform(blocks: np.ndarray, plan: FFTPlan) -> np.ndarray:
+    """(N, ch, nb_0, len_0, ...) real blocks -> their spectra, (F, windows * N, ch).
+
+    The last axis is transformed first, where it is contiguous, then the array is put in
+    (*frequency, *blocks, N, ch) order, and the other axes are transformed there: the
+    products need that order, and zero rows added by padding are never row-transformed.
+    """
+    nd, workers = len(plan.size), get_num_threads()
+    a = scipy.fft.rfft(blocks, n=plan.size[-1], axis=-1, workers=workers)
+    order = (*(3 + 2 * i for i in range(nd)), *(2 + 2 * i for i in range(nd)), 0, 1)
+    a = np.ascontiguousarray(a.transpose(order))
+    for axis in range(nd - 1):
+        a = scipy.fft.fft(a, n=plan.size[axis], axis=axis, workers=workers, overwrite_x=True)
+    return a.reshape(plan.frequencies, -1, blocks.shape[1])
 
 
-def _inverse(spectrum: np.ndarray, plan: FFTPlan, channels: int, batch: int) -> np.ndarray:
-    """(F, windows * N, channels) -> real (*L, *blocks, N, channels)."""
-    spectrum = spectrum.reshape(*plan.rfft_size, *plan.blocks, batch, channels)
-    return scipy.fft.irfftn(spectrum, s=plan.size, axes=tuple(range(len(plan.size))),
-                            workers=get_num_threads(), overwrite_x=True)
+def _spectrum(x: np.ndarray, plan: FFTPlan, spec: ConvSpec) -> np.ndarray:
+    """(F, windows * N, C): the input's spectrum, windows of B + span - 1 in blocked dims."""
+    lengths = tuple(b + s - 1 if blocked else n for b, s, blocked, n in
+                    zip(plan.block, plan.span, plan.blocked, x.shape[2:]))
+    pad_lo = tuple(lo for lo, _ in spec.padding)
+    return _transform(_blocks(x, plan, lengths, pad_lo), plan)
+
+
+def _inverse(spectrum: np.ndarray, plan: FFTPlan, batch: int, keep: tuple[int, ...]
+             ) -> np.ndarray:
+    """(F, windows * N, ch) -> real (*keep, *blocks, N, ch): only the first ``keep`` points
+    of every axis are inverted past the axis that holds them."""
+    nd, workers = len(plan.size), get_num_threads()
+    a = spectrum.reshape(*plan.rfft_size, *plan.blocks, batch, -1)
+    for axis in range(nd - 1):
+        a = scipy.fft.ifft(a, axis=axis, workers=workers, overwrite_x=True)
+        a = a[(slice(None),) * axis + (slice(0, keep[axis]),)]
+    a = scipy.fft.irfft(a, n=plan.size[-1], axis=nd - 1, workers=workers)
+    return a[(slice(None),) * (nd - 1) + (slice(0, keep[-1]),)]
 
 
 def _mix(a: np.ndarray, b: np.ndarray, groups: int) -> np.ndarray:
@@ -143,12 +155,12 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
             ctx: ConvContext | None = None) -> np.ndarray:
     """Cross-correlate ``x`` (N, C, *S) with ``w`` (O, C/G, *K); returns (N, O, *S_out)."""
     plan = plan_for(x.shape, w.shape, spec)
-    X = _spectrum(x, plan, spec, pad_lo=True)                        # (F, M, C)
+    X = _spectrum(x, plan, spec)                                     # (F, M, C)
     if ctx is not None:
         ctx.keep("fft_input_spectrum", X)
     V = _cached_kernel_spectrum(w, plan, spec, ctx)                 # (F, G, Og, Cg)
-    y_full = _inverse(_mix(X, V.transpose(0, 1, 3, 2), spec.groups), plan, w.shape[0],
-                      x.shape[0])
+    y_full = _inverse(_mix(X, V.transpose(0, 1, 3, 2), spec.groups), plan, x.shape[0],
+                      plan.block)
     return _assemble(y_full, plan, spec, spec.output_size(x.shape[2:], w.shape[2:]))
 
 
@@ -177,22 +189,9 @@ def _grad_spectrum(grad_output: np.ndarray, plan: FFTPlan, spec: ConvSpec,
     if set(spec.stride) != {1}:                                      # zero-stuff to stride 1
         gy = np.zeros((*grad_output.shape[:2], *plan.out1), dtype=grad_output.dtype)
         gy[(..., *(slice(None, None, s) for s in spec.stride))] = grad_output
-    if any(plan.blocked):
-        full = [nb * b if blocked else n for nb, b, blocked, n in
-                zip(plan.blocks, plan.block, plan.blocked, plan.out1)]
-        padded = np.zeros((*gy.shape[:2], *full), dtype=gy.dtype)
-        padded[(..., *(slice(0, n) for n in plan.out1))] = gy
-        split = itertools.chain(*((nb, b) if blocked else (1, n) for nb, b, blocked, n in
-                                  zip(plan.blocks, plan.block, plan.blocked, plan.out1)))
-        nd = spec.nd
-        gy = padded.reshape(*gy.shape[:2], *split).transpose(
-            *(3 + 2 * i for i in range(nd)), *(2 + 2 * i for i in range(nd)), 0, 1)
-    else:
-        gy = np.expand_dims(gy.transpose(*range(2, 2 + spec.nd), 0, 1),
-                            tuple(range(spec.nd, 2 * spec.nd)))
-    GY = scipy.fft.rfftn(gy, s=plan.size, axes=tuple(range(spec.nd)),
-                         workers=get_num_threads()).reshape(plan.frequencies, -1,
-                                                            grad_output.shape[1])
+    lengths = tuple(b if blocked else n for b, blocked, n in
+                    zip(plan.block, plan.blocked, plan.out1))
+    GY = _transform(_blocks(gy, plan, lengths, (0,) * spec.nd), plan)
     if ctx is not None:
         ctx.saved["fft_grad_spectrum"] = (grad_output, GY)
     return GY
@@ -204,7 +203,9 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
     plan = plan_for(x_shape, w.shape, spec)
     GY = _grad_spectrum(grad_output, plan, spec, ctx)
     Vc = _cached_kernel_spectrum(w, plan, spec, ctx, conjugate=True)    # (F, G, Og, Cg)
-    gx_full = _inverse(_mix(GY, Vc, spec.groups), plan, x_shape[1], x_shape[0])
+    lengths = tuple(b + s - 1 if blocked else n for b, s, blocked, n in
+                    zip(plan.block, plan.span, plan.blocked, x_shape[2:]))
+    gx_full = _inverse(_mix(GY, Vc, spec.groups), plan, x_shape[0], lengths)
     return _overlap_add(gx_full, plan, spec, x_shape)
 
 
@@ -240,7 +241,7 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
     """d loss / d w: per frequency GY^T @ conj(X), then the pruned inverse FFT at the taps."""
     plan = plan_for(x.shape, w_shape, spec)
     saved = ctx.saved.get("fft_input_spectrum") if ctx is not None else None
-    X = saved if saved is not None else _spectrum(x, plan, spec, pad_lo=True)
+    X = saved if saved is not None else _spectrum(x, plan, spec)
     GY = _grad_spectrum(grad_output, plan, spec, ctx)
     G, og = spec.groups, w_shape[0] // spec.groups
     F, M = GY.shape[:2]
