@@ -19,7 +19,6 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from .geometry import ConvSpec
-from .padding import pad
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ def window_columns(x: np.ndarray, spec: ConvSpec, kernel: tuple[int, ...], group
     N, C, nd = x.shape[0], x.shape[1], spec.nd
     out_size = spec.output_size(x.shape[2:], kernel)
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, spec.dilation))
-    view = sliding_window_view(pad(x, spec.padding), span, axis=tuple(range(2, 2 + nd)))
+    view = sliding_window_view(zero_pad(x, spec), span, axis=tuple(range(2, 2 + nd)))
     view = view[(slice(None), slice(None),
                  *(slice(0, s * (n - 1) + 1, s) for s, n in zip(spec.stride, out_size)),
                  *(slice(None, None, d) for d in spec.dilation))]      # (N, C, *out, *K)
@@ -124,6 +123,15 @@ def window_columns(x: np.ndarray, spec: ConvSpec, kernel: tuple[int, ...], group
     cols = np.empty([view.shape[i] for i in order], dtype=x.dtype)
     np.copyto(cols, view.transpose(order))
     return cols.reshape(groups, C // groups * math.prod(kernel), N * math.prod(out_size))
+
+
+def zero_pad(x: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """``x`` with ``spec.padding`` zeros around its spatial dims (``np.pad`` without overhead)."""
+    if spec.is_unpadded:
+        return x
+    out = np.zeros((*x.shape[:2], *spec.padded_size(tuple(x.shape[2:]))), dtype=x.dtype)
+    out[(..., *(slice(lo, lo + n) for (lo, _), n in zip(spec.padding, x.shape[2:])))] = x
+    return out
 
 
 def chunk_rows(bytes_per_sample: int, budget: int) -> int:

@@ -23,6 +23,7 @@ transform falls out of cache and each doubling costs about 30% more per point (m
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -72,6 +73,7 @@ def factor_cost(n: int) -> float:
     return cost * (1 + _CACHE_PENALTY * max(0.0, math.log2(length / _CACHE_LENGTH)))
 
 
+@functools.lru_cache(maxsize=1024)
 def good_size(minimum: int, slack: float = 1.3) -> int:
     """The 7-smooth length in ``[minimum, slack * minimum]`` with the least transform cost."""
     best, best_cost = minimum, math.inf
@@ -82,6 +84,7 @@ def good_size(minimum: int, slack: float = 1.3) -> int:
     return best
 
 
+@functools.lru_cache(maxsize=1024)
 def make_plan(in_size: tuple[int, ...], kernel: tuple[int, ...], spec: ConvSpec,
               mixing: float = 1.0) -> FFTPlan:
     """Choose whole or blocked mode, and the FFT length, for every spatial dim.

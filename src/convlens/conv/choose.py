@@ -9,6 +9,7 @@ is a module with ``forward``, ``grad_input``, ``grad_weight`` and ``CAPABILITIES
 
 from __future__ import annotations
 
+import functools
 import math
 from types import ModuleType
 
@@ -95,13 +96,19 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
     if math.prod(x_shape) == 0 or math.prod(w_shape) == 0:
         return "gemm"
     cached = spectrum_cached(x_shape, w_shape, spec, dtype, ctx)
-    costs = {name: cost for name, cost in estimates(x_shape, w_shape, spec, dtype,
-                                                    requires_grad, cached).items()
-             if not isinstance(cost, str)}
+    key = (tuple(x_shape), tuple(w_shape), spec, np.dtype(dtype).str, bool(requires_grad))
     if _autotune.autotune():
-        key = (tuple(x_shape), tuple(w_shape), spec, np.dtype(dtype).str, requires_grad)
-        return _autotune.best(key, costs, ENGINES)
+        return _autotune.best(key, _priced(*key, cached), ENGINES)
+    costs = _priced(*key, cached)
     return min(costs, key=costs.get)
+
+
+@functools.lru_cache(maxsize=4096)
+def _priced(x_shape, w_shape, spec, dtype, requires_grad, cached) -> dict[str, float]:
+    """Estimated seconds of every engine that supports the case (memoised per shape)."""
+    return {name: cost for name, cost in estimates(x_shape, w_shape, spec, np.dtype(dtype),
+                                                   requires_grad, cached).items()
+            if not isinstance(cost, str)}
 
 
 def engine(name: str) -> ModuleType:

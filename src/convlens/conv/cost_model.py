@@ -69,11 +69,14 @@ def gemm_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Co
     macs = N * O * w_shape[1] * K
     if all(k == 1 for k in kernel) and set(spec.stride) == {1} and spec.is_unpadded:
         return Counter(flop=2 * macs * P, matrix=N * G, stream=item * N * O * P, call=1)
-    if pass_ == "grad_input" and set(spec.stride) == {1}:
+    if pass_ == "grad_input" and set(spec.stride) == {1} and C >= O:
         flipped = _flipped_spec(w_shape, spec)
         swapped = (x_shape[0], O, *out)
         return gemm_features(swapped, (C, O // G, *kernel), flipped, item, "forward")
     depthwise = G > 1 and w_shape[0] == G and w_shape[1] == 1
+    if depthwise and set(spec.stride) == {1}:      # channels-last taps, see _depthwise
+        return Counter(ewise=2 * K * N * C * P, call=1, stream=item * N * C * (
+            math.prod(spec.padded_size(tuple(x_shape[2:]))) + 2 * P))
     if set(spec.stride) == {1}:
         plan = _columns.flat_plan(tuple(x_shape[2:]), kernel, spec)
         positions, copied = plan.positions, "stream"
@@ -81,13 +84,12 @@ def gemm_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Co
     else:
         positions, copied, pad = P, "gather", item * N * C * math.prod(
             spec.padded_size(tuple(x_shape[2:])))
-    if depthwise and set(spec.stride) == {1}:
-        return Counter(ewise=2 * K * N * C * positions, stream=pad + item * N * O * P, call=1)
     counts = Counter(flop=2 * macs * positions, stream=pad + item * N * O * P, call=1)
     counts[copied] += item * N * C * K * positions
     counts["matrix"] += G * max(1, item * C * K * positions * N // (8 << 20))
-    if pass_ == "grad_input":                       # strided: col2im adds, one per tap
-        counts["ewise"] += 2 * N * C * K * P
+    if pass_ == "grad_input":                       # col2im: one slice-add per tap
+        counts["ewise"] += 2 * N * C * K * positions
+        counts[copied] -= item * N * C * K * positions
     return counts
 
 

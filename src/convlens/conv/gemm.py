@@ -5,10 +5,12 @@ samples at a time, so the columns stay in cache, and multiplies each group's fil
 (O/G, C/G * K), by the columns of the whole chunk in one BLAS call. Three shapes skip im2col:
 
 - **pointwise** (1x1 kernel, stride 1, no padding): the input already is the column matrix;
-- **depthwise** (one input channel per group, stride 1): each tap is a scaled, shifted copy
-  of the input, summed in cache-sized chunks on all cores;
+- **depthwise** (one input and output channel per group, stride 1): each tap is a scaled,
+  shifted copy of the input, summed channels-last on all cores (see ``_depthwise``);
 - **grad_input at stride 1** is the forward convolution of the padded ``grad_output`` with the
-  flipped, transposed kernel, so it reuses the fast forward path instead of a col2im.
+  flipped, transposed kernel, so it reuses the fast forward path, unless the layer has fewer
+  input than output channels: then W^T @ grad_output, scattered back with one contiguous
+  slice-add per tap (the flat layout's col2im), moves fewer bytes.
 
 ``grad_input`` at stride > 1 multiplies the other way and scatters the columns back with
 ``prod(K)`` strided slice-adds (col2im), never ``np.add.at``.
@@ -19,10 +21,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
-from . import _columns
-from ._columns import FlatPlan, chunk_rows, flat_columns, flat_plan, padded_flat, tap_view
-from ._threads import run_chunks
+from . import _columns, _depthwise
+from ._columns import FlatPlan, chunk_rows, flat_columns, flat_plan, padded_flat
 from .capabilities import Capabilities
 from .context import ConvContext
 from .geometry import ConvSpec
@@ -31,7 +33,6 @@ from .padding import pad_adjoint
 CAPABILITIES = Capabilities()
 
 _CHUNK_BYTES = 8 << 20      # im2col columns per chunk: fits the shared L3 cache
-_ROW_BYTES = 256 << 10      # depthwise accumulator per chunk: fits L2
 
 
 def _filters(w: np.ndarray, groups: int) -> np.ndarray:
@@ -58,11 +59,10 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
         return y.reshape(N, w.shape[0], *x.shape[2:])
     if set(spec.stride) != {1}:
         return _forward_windows(x, w, spec)
+    if _is_depthwise(w.shape, spec):
+        return _depthwise.forward(x, w, spec)
     plan = flat_plan(tuple(x.shape[2:]), kernel, spec)
     buffer = padded_flat(x, spec, plan)
-    if _is_depthwise(w.shape, spec):
-        y_full = _depthwise_flat(buffer, plan, w.reshape(w.shape[0], -1), x.shape[0])
-        return _columns.flat_to_output(y_full, plan, x.shape[0], channels_first=False)
     return _columns.flat_to_output(_flat_products(buffer, plan, w, x.shape, spec), plan,
                                    x.shape[0])
 
@@ -97,30 +97,6 @@ def _forward_windows(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
     return np.ascontiguousarray(np.moveaxis(y_full.reshape(-1, N, *out_size), 1, 0))
 
 
-def _depthwise_flat(buffer: np.ndarray, plan: FlatPlan, taps: np.ndarray, N: int
-                    ) -> np.ndarray:
-    """(N, C, P): sum over taps of tap weight * shifted input, per channel, on all cores."""
-    C, P = taps.shape[0], plan.positions
-    coefficients = np.ascontiguousarray(np.broadcast_to(taps, (N, C, taps.shape[1]))
-                                        ).reshape(N * C, -1)
-    offsets = plan.offsets()
-    y = np.empty((N * C, P), dtype=taps.dtype)
-
-    def work(start: int, stop: int) -> None:
-        acc, tmp = y[start:stop], np.empty((stop - start, P), dtype=y.dtype)
-        for t, offset in enumerate(offsets):
-            rows = tap_view(buffer, plan, 1, start, stop, offset)[:, 0]    # (rows, P)
-            coef = coefficients[start:stop, t:t + 1]
-            if t == 0:
-                np.multiply(rows, coef, out=acc)
-            else:
-                np.multiply(rows, coef, out=tmp)
-                acc += tmp
-
-    run_chunks(work, N * C, chunk_rows(P * y.itemsize, _ROW_BYTES))
-    return y.reshape(N, C, P)
-
-
 # -- grad_input ------------------------------------------------------------------------------
 def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
                spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
@@ -130,9 +106,39 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
         N = x_shape[0]
         gy = grad_output.reshape(N, G, w.shape[0] // G, -1)
         return np.matmul(_filters(w, G).transpose(0, 2, 1), gy).reshape(x_shape)
-    if set(spec.stride) == {1}:
-        return flipped_grad_input(forward, grad_output, w, x_shape, spec)
-    return _col2im_grad_input(grad_output, w, x_shape, spec)
+    if set(spec.stride) != {1}:
+        return _col2im_grad_input(grad_output, w, x_shape, spec)
+    if x_shape[1] < w.shape[0]:      # fewer input than output channels: scatter is cheaper
+        return _flat_col2im_grad_input(grad_output, w, x_shape, spec)
+    return flipped_grad_input(forward, grad_output, w, x_shape, spec)
+
+
+def _flat_col2im_grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
+                            spec: ConvSpec) -> np.ndarray:
+    """Stride 1: columns = W^T @ flat grad_output, added back as one contiguous run per tap.
+
+    The exact adjoint of :func:`_columns.flat_columns`; garbage positions carry zero gradient.
+    """
+    N, C, G = x_shape[0], x_shape[1], spec.groups
+    kernel = tuple(w.shape[2:])
+    plan = flat_plan(tuple(x_shape[2:]), kernel, spec)
+    P, L = plan.positions, plan.length
+    gy = _columns.output_to_flat(grad_output, plan).reshape(G, w.shape[0] // G, -1)
+    filters_t = _filters(w, G).transpose(0, 2, 1)                           # (G, CgK, Og)
+    buffer = np.zeros(N * C * L + plan.tail, dtype=grad_output.dtype)
+    item, offsets = buffer.itemsize, plan.offsets()
+    per = chunk_rows(C * math.prod(kernel) * P * w.itemsize, _CHUNK_BYTES)
+    for start in range(0, N, per):
+        stop = min(start + per, N)
+        cols = np.matmul(filters_t, gy[:, :, start * P:stop * P])
+        cols = cols.reshape(C, len(offsets), stop - start, P)
+        for t, offset in enumerate(offsets):
+            target = as_strided(buffer[start * C * L + offset:], shape=(stop - start, C, P),
+                                strides=(C * L * item, L * item, item))
+            target += cols[:, t].transpose(1, 0, 2)
+    body = buffer[:N * C * L].reshape(N, C, *plan.padded)
+    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(spec.padding, x_shape[2:]))
+    return np.ascontiguousarray(body[(..., *inner)])
 
 
 def flipped_weight(w: np.ndarray, groups: int) -> np.ndarray:
@@ -192,12 +198,10 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
         return np.matmul(gy, xs.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w_shape)
     if set(spec.stride) != {1}:
         return _grad_weight_windows(grad_output, x, w_shape, spec)
+    if _is_depthwise(w_shape, spec):
+        return _depthwise.grad_weight(grad_output, x, w_shape, spec)
     plan = flat_plan(tuple(x.shape[2:]), kernel, spec)
     buffer = padded_flat(x, spec, plan)
-    if _is_depthwise(w_shape, spec):
-        gy = _columns.output_to_flat(grad_output, plan, channels_first=False)
-        return _depthwise_grad_weight(buffer, plan, gy.reshape(-1, plan.positions), N
-                                      ).reshape(w_shape)
     gy = _columns.output_to_flat(grad_output, plan).reshape(G, Og, -1)     # (G, Og, N * P)
     gw = np.zeros((G, Og, w_shape[1] * math.prod(kernel)), dtype=x.dtype)
     P, C = plan.positions, x.shape[1]
@@ -221,19 +225,3 @@ def _grad_weight_windows(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[
         cols = _columns.window_columns(x[start:stop], spec, kernel, G)
         gw += np.matmul(gy[:, :, start * P:stop * P], cols.transpose(0, 2, 1))
     return gw.reshape(w_shape)
-
-
-def _depthwise_grad_weight(buffer: np.ndarray, plan: FlatPlan, gy: np.ndarray, N: int
-                           ) -> np.ndarray:
-    """(C, prod(K)): per tap, the dot product of grad_output with the shifted input."""
-    offsets = plan.offsets()
-    rows_total = gy.shape[0]
-    partial = np.empty((rows_total, len(offsets)), dtype=gy.dtype)
-
-    def work(start: int, stop: int) -> None:
-        for t, offset in enumerate(offsets):
-            rows = tap_view(buffer, plan, 1, start, stop, offset)[:, 0]
-            np.einsum("rp,rp->r", rows, gy[start:stop], out=partial[start:stop, t])
-
-    run_chunks(work, rows_total, chunk_rows(plan.positions * gy.itemsize, _ROW_BYTES))
-    return partial.reshape(N, -1, len(offsets)).sum(axis=0)
