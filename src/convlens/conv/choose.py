@@ -100,7 +100,7 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
     if _autotune.autotune():
         return _autotune.best(key, _priced(*key, cached), ENGINES)
     costs = _priced(*key, cached)
-    return min(costs, key=costs.get)
+    return min(costs, key=lambda name: costs[name] * cost_model.MARGIN[name])
 
 
 @functools.lru_cache(maxsize=4096)

@@ -11,6 +11,8 @@ Features
 flop      real multiply-add flops in large BLAS products (im2col, Winograd tile products)
 tflop     flops of the Winograd tile transforms (BLAS, but only 36 or 16 deep)
 cflop     real flops of the FFT engine's per-frequency complex products
+out       elements written by BLAS products: a per-output cost that makes shallow products
+          (small contraction, as in Winograd's transforms) slower per flop
 matrix    matrices in batched products (per-matrix overhead dominates when they are tiny)
 fft       transform points times the length's factor cost (see ``_fft_plan.factor_cost``)
 gather    bytes copied through strided views (tile and window gathers, scatters)
@@ -31,20 +33,27 @@ from ._fft_plan import factor_cost
 from .fft import plan_for
 from .geometry import ConvSpec
 
-# Seconds per unit, fitted on a shared 2-core AMD EPYC (OpenBLAS, 2 threads) by
-# benchmarks/fit_cost_model.py.
+# Seconds per unit, fitted on a shared 2-core AMD EPYC (OpenBLAS and pocketfft on 2 threads)
+# by benchmarks/fit_cost_model.py over 28 layer shapes x 4 engines x 2 passes.
 CONSTANTS: dict[str, float] = {
-    "flop": 6.0e-12,
-    "tflop": 1.2e-11,
-    "cflop": 1.2e-11,
-    "matrix": 4.0e-7,
-    "fft": 1.5e-9,
-    "gather": 3.0e-10,
-    "stream": 1.0e-10,
-    "ewise": 1.0e-9,
-    "dflop": 1.0e-10,
-    "call": 3.0e-5,
+    "flop": 6.255e-12,
+    "tflop": 1.784e-11,
+    "cflop": 2.613e-11,
+    "out": 1.076e-10,
+    "matrix": 8.814e-08,
+    "fft": 2.837e-10,
+    "gather": 1.546e-10,
+    "stream": 9.532e-11,
+    "ewise": 2.103e-10,
+    "dflop": 6.650e-11,
+    "call": 7.704e-05,
 }
+
+# The chooser's handicap per engine: its estimate is multiplied by this before comparing.
+# Winograd's time depends on how its strided tile gathers fare on the image size, which the
+# features capture least well (its estimates are off by up to 1.7x on small images), so it
+# must look 25% cheaper than the alternatives to be chosen.
+MARGIN: dict[str, float] = {"direct": 1.0, "gemm": 1.0, "winograd": 1.25, "fft": 1.0}
 
 PASSES = ("forward", "grad_input", "grad_weight")
 
@@ -68,7 +77,8 @@ def gemm_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Co
     K, P = math.prod(kernel), math.prod(out)
     macs = N * O * w_shape[1] * K
     if all(k == 1 for k in kernel) and set(spec.stride) == {1} and spec.is_unpadded:
-        return Counter(flop=2 * macs * P, matrix=N * G, stream=item * N * O * P, call=1)
+        return Counter(flop=2 * macs * P, matrix=N * G, stream=item * N * O * P, call=1,
+                       out=N * O * P)
     if pass_ == "grad_input" and set(spec.stride) == {1} and C >= O:
         flipped = _flipped_spec(w_shape, spec)
         swapped = (x_shape[0], O, *out)
@@ -84,12 +94,14 @@ def gemm_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Co
     else:
         positions, copied, pad = P, "gather", item * N * C * math.prod(
             spec.padded_size(tuple(x_shape[2:])))
-    counts = Counter(flop=2 * macs * positions, stream=pad + item * N * O * P, call=1)
+    counts = Counter(flop=2 * macs * positions, stream=pad + item * N * O * P, call=1,
+                     out=N * O * positions)
     counts[copied] += item * N * C * K * positions
     counts["matrix"] += G * max(1, item * C * K * positions * N // (8 << 20))
     if pass_ == "grad_input":                       # col2im: one slice-add per tap
         counts["ewise"] += 2 * N * C * K * positions
         counts[copied] -= item * N * C * K * positions
+        counts["out"] += N * C * K * positions - N * O * positions
     return counts
 
 
@@ -110,14 +122,15 @@ def winograd_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -
     rows = N * math.prod(winograd._tiles(out))
     depthwise = w_shape[1] == 1 and O == G
     product = Counter(ewise=a * O * rows) if depthwise else Counter(
-        flop=2 * a * O * w_shape[1] * rows, matrix=a * G)
+        flop=2 * a * O * w_shape[1] * rows, matrix=a * G, out=a * O * rows)
     if pass_ == "forward":
         counts = Counter(gather=item * a * C * rows + item * m * O * rows,
                          tflop=2 * a * a * C * rows + 2 * m * a * O * rows,
+                         out=a * C * rows + m * O * rows,
                          stream=item * N * C * math.prod(x_shape[2:]), call=1)
     else:   # grad_weight reuses forward's transformed tiles
         counts = Counter(gather=item * m * O * rows, tflop=2 * m * a * O * rows,
-                         stream=item * O * rows * m, call=1)
+                         out=a * O * rows, stream=item * O * rows * m, call=1)
     return counts + product
 
 
@@ -128,7 +141,8 @@ def fft_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str,
     points = math.prod(plan.size) * sum(factor_cost(n) for n in plan.size) / len(plan.size)
     rows = N * plan.windows
     F = plan.frequencies
-    counts = Counter(cflop=8 * F * rows * w_shape[1] * O, matrix=F * G, call=1)
+    counts = Counter(cflop=8 * F * rows * w_shape[1] * O, matrix=F * G, call=1,
+                     out=2 * F * rows * (C if pass_ == "grad_input" else O))
     if pass_ == "forward":
         counts["fft"] += (rows * (C + O)) * points
         counts["stream"] += item * N * O * math.prod(plan.size)

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import _validate
 from . import tuning as _autotune
-from .choose import estimates
+from .choose import choose, estimates
+from .cost_model import MARGIN
 from .geometry import ConvSpec, conv_spec
 
 
@@ -115,7 +116,7 @@ def explain(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: object =
                      groups)
     costs = estimates(x_shape, w_shape, spec, dtype, bool(requires_grad))
     priced = {name: c for name, c in costs.items() if not isinstance(c, str)}
-    choice = min(priced, key=priced.get)
+    choice = choose(x_shape, w_shape, spec, dtype=dtype, requires_grad=bool(requires_grad))
     reason = _reason(choice, priced)
     key = (x_shape, w_shape, spec, dtype.str, bool(requires_grad))
     if _autotune.autotune() and key in _autotune.winners():
@@ -128,7 +129,12 @@ def explain(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: object =
 def _reason(choice: str, priced: dict[str, float]) -> str:
     others = sorted((c, n) for n, c in priced.items() if n != choice)
     text = f"lowest estimated time ({priced[choice] * 1e3:.3f} ms)"
-    if others:
+    if others and others[0][0] < priced[choice]:
+        cost, name = others[0]
+        text = (f"{name} is estimated at {cost * 1e3:.3f} ms, but {name}'s estimate must be "
+                f"{MARGIN[name]:.2f}x lower to be trusted; {choice} estimated at "
+                f"{priced[choice] * 1e3:.3f} ms")
+    elif others:
         cost, name = others[0]
         text += f"; next best {name} at {cost * 1e3:.3f} ms, {cost / priced[choice]:.2f}x"
     if choice == "fft":
