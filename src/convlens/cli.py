@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from ._version import __version__
 
-COMMANDS: tuple[str, ...] = ("train", "evaluate", "predict", "summary", "experiment", "filter", "export", "explain")
+COMMANDS: tuple[str, ...] = ("train", "evaluate", "predict", "summary", "experiment", "explain",
+                             "filter", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any
+
+from .._atomic import atomic_write
 
 MODEL_FILE = "model.convlens"
 CONFIG_FILE = "config.json"
@@ -17,17 +18,9 @@ CONFIG_FILE = "config.json"
 
 def write_json(path: str, data: Any) -> None:
     """Write JSON atomically (temp file in the same folder, then rename)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(data, stream, indent=2)
-            stream.write("\n")
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
+    with atomic_write(path, "w") as stream:
+        json.dump(data, stream, indent=2)
+        stream.write("\n")
 
 
 def resolve(run_or_model: str) -> tuple[str, dict[str, Any]]:

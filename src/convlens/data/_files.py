@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from .._atomic import atomic_write
 
 
 def data_folder(data_dir: str | os.PathLike | None, dataset: str, expected: str) -> Path:
@@ -42,13 +43,5 @@ def atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
     ``os.replace`` (atomic on POSIX and Windows when both sit on one file system).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        np.savez_compressed(f, **arrays)

@@ -9,7 +9,6 @@ adaptive pooling and flattening become fixed ONNX attributes.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate, nn
+from .._atomic import atomic_write
 from .._version import __version__
 from ..autograd import no_grad
 from ..tensor import Tensor
@@ -101,16 +101,8 @@ def _float_dtype(model: nn.Module) -> np.dtype:
 
 
 def _write_atomically(path: str, data: bytes) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".onnx")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
+    with atomic_write(path) as stream:
+        stream.write(data)
 
 
 def _trace(model: nn.Module, shape: tuple[int, ...], dtype: np.dtype, opset: int) -> Exporter:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from .._atomic import atomic_write
 from ..nn.state import as_state_array
 from .errors import ModelFileError
 
@@ -183,14 +183,6 @@ def save_state_dict_file(state_dict: Mapping[str, Any], path: str | os.PathLike,
 
 
 def _write(path: str, chunks: list[bytes]) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".safetensors")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            for chunk in chunks:
-                stream.write(chunk)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
+    with atomic_write(path) as stream:
+        for chunk in chunks:
+            stream.write(chunk)

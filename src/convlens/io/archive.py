@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -24,6 +23,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from .._atomic import atomic_write
 from .errors import ModelFileError
 
 MAX_JSON_BYTES = 16 * 2**20
@@ -47,34 +47,14 @@ def check_key(key: object) -> str:
     return key
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_archive(path: str | os.PathLike, json_name: str, document: Any,
                   arrays: Mapping[str, np.ndarray]) -> None:
     """Write ``document`` as ``json_name`` and each array as ``<key>.npy``, atomically."""
     text = json.dumps(document, allow_nan=False, separators=(",", ":")).encode("utf-8")
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
-                                    suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            with zipfile.ZipFile(f, "w", allowZip64=True) as archive:
-                archive.writestr(zipfile.ZipInfo(json_name), text, zipfile.ZIP_DEFLATED)
-                for key, array in arrays.items():
-                    _write_npy(archive, check_key(key) + _NPY, array)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
+    with atomic_write(path) as f, zipfile.ZipFile(f, "w", allowZip64=True) as archive:
+        archive.writestr(zipfile.ZipInfo(json_name), text, zipfile.ZIP_DEFLATED)
+        for key, array in arrays.items():
+            _write_npy(archive, check_key(key) + _NPY, array)
 
 
 def _write_npy(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
