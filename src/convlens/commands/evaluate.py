@@ -6,7 +6,8 @@ import argparse
 
 import numpy as np
 
-from . import _runs
+from ..explain.predictions import confusion_matrix, predictions
+from ..io.runs import resolve
 
 
 def register(subparsers) -> None:
@@ -18,26 +19,6 @@ def register(subparsers) -> None:
                         help="dataset name (default: the one the run was trained on)")
     parser.add_argument("--data-dir", default=None)
     parser.set_defaults(run=run)
-
-
-def predictions(model, dataset, batch_size: int = 256) -> np.ndarray:
-    """Class probabilities of ``model`` for every sample of ``dataset``, (N, classes)."""
-    import convlens as cl
-    from convlens import functional as F
-
-    model.eval()
-    chunks = []
-    with cl.no_grad():
-        for start in range(0, len(dataset), batch_size):
-            x = cl.tensor(dataset.x[start:start + batch_size])
-            chunks.append(F.softmax(model(x), dim=1).numpy())
-    return np.concatenate(chunks)
-
-
-def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
-    """counts[i, j] = samples of true class i predicted as class j."""
-    return np.bincount(labels * classes + predicted, minlength=classes * classes).reshape(
-        classes, classes)
 
 
 def format_report(matrix: np.ndarray, names) -> str:
@@ -58,7 +39,7 @@ def format_report(matrix: np.ndarray, names) -> str:
 def run(args: argparse.Namespace) -> int:
     import convlens as cl
 
-    model_path, config = _runs.resolve(args.source)
+    model_path, config = resolve(args.source)
     dataset = args.dataset or config.get("dataset")
     if dataset is None:
         raise ValueError("--dataset is required when evaluating a bare model file")

@@ -100,7 +100,7 @@ def _training(run: _Run) -> str:
 
 
 def _predictions(run: _Run) -> np.ndarray:
-    from ..commands.evaluate import predictions
+    from .predictions import predictions
 
     if run.probabilities is None:
         run.probabilities = predictions(run.model, run.test)
@@ -108,7 +108,7 @@ def _predictions(run: _Run) -> np.ndarray:
 
 
 def _confusion(run: _Run) -> str:
-    from ..commands.evaluate import confusion_matrix
+    from .predictions import confusion_matrix
 
     if run.test is None:
         return _note(run.test_note)
@@ -258,10 +258,10 @@ def _test_split(config: dict[str, Any], input_shape: tuple[int, ...]) -> tuple[A
 
 
 def _load_run(run_dir: str, image: str | None) -> _Run:
-    from ..commands import _runs
     from ..io import load
+    from ..io.runs import resolve
 
-    model_path, config = _runs.resolve(run_dir)
+    model_path, config = resolve(run_dir)
     if not config.get("input_shape"):
         raise ValueError(f"report needs a run folder whose config.json gives input_shape; "
                          f"{run_dir!r} has none (write one with convlens train --out DIR)")

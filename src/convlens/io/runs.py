@@ -1,0 +1,42 @@
+"""Run folders, as ``convlens train`` writes them, and finding the model file in one.
+
+A run folder holds ``model.convlens``, ``config.json`` (dataset, model, input_shape, classes,
+hyperparameters), ``history.csv``, ``metrics.json`` and, with matplotlib, ``curves.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+MODEL_FILE = "model.convlens"
+CONFIG_FILE = "config.json"
+
+
+def resolve(run_or_model: str | os.PathLike) -> tuple[str, dict[str, Any]]:
+    """Return (model file, run config) for a run folder or a bare model file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If nothing is at the path, or a folder holds no model file.
+    """
+    run_or_model = os.fspath(run_or_model)
+    if os.path.isdir(run_or_model):
+        model_path = os.path.join(run_or_model, MODEL_FILE)
+        if not os.path.isfile(model_path):
+            raise FileNotFoundError(f"{run_or_model!r} is not a convlens run folder: "
+                                    f"expected the model file {model_path!r}")
+        config_path = os.path.join(run_or_model, CONFIG_FILE)
+        config = {}
+        if os.path.isfile(config_path):
+            with open(config_path) as stream:
+                config = json.load(stream)
+        if not isinstance(config, dict):
+            raise ValueError(f"{config_path!r} must hold a JSON object; got "
+                             f"{type(config).__name__}")
+        return model_path, config
+    if os.path.isfile(run_or_model):
+        return run_or_model, {}
+    raise FileNotFoundError(f"no run folder or model file at {run_or_model!r}")
