@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 from .. import _validate
 
 _num_threads: int | None = None
@@ -61,3 +63,20 @@ def run_chunks(work: Callable[[int, int], None], total: int, per_chunk: int) -> 
                                    thread_name_prefix="convlens-conv")
     for future in [_pool.submit(work, start, stop) for start, stop in bounds]:
         future.result()
+
+
+def parallel_copy(source: np.ndarray) -> np.ndarray:
+    """``np.ascontiguousarray(source)``, split along the first axis across the threads."""
+    out = np.empty(source.shape, dtype=source.dtype)
+    if source.ndim == 0 or source.size < _PARALLEL_MIN:
+        np.copyto(out, source)
+        return out
+
+    def work(start: int, stop: int) -> None:
+        np.copyto(out[start:stop], source[start:stop])
+
+    run_chunks(work, source.shape[0], -(-source.shape[0] // get_num_threads()))
+    return out
+
+
+_PARALLEL_MIN = 1 << 16        # elements; below this a thread hand-off costs more than it saves

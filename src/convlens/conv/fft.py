@@ -26,13 +26,14 @@ import scipy.fft
 from numpy.lib.stride_tricks import as_strided
 
 from ._fft_plan import FFTPlan, make_plan
-from ._threads import get_num_threads
+from ._threads import get_num_threads, parallel_copy, run_chunks
 from .capabilities import Capabilities
 from .context import ConvContext
 from .geometry import ConvSpec
 from .spectrum_cache import SPECTRA
 
 CAPABILITIES = Capabilities()
+_SMALL_PRODUCT = 1 << 16    # multiply-adds per matrix below which OpenBLAS stays on one thread
 
 
 def plan_for(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec) -> FFTPlan:
@@ -114,7 +115,7 @@ def _transform(blocks: np.ndarray, plan: FFTPlan) -> np.ndarray:
     nd, workers = len(plan.size), get_num_threads()
     a = scipy.fft.rfft(blocks, n=plan.size[-1], axis=-1, workers=workers)
     order = (*(3 + 2 * i for i in range(nd)), *(2 + 2 * i for i in range(nd)), 0, 1)
-    a = np.ascontiguousarray(a.transpose(order))
+    a = parallel_copy(a.transpose(order))
     for axis in range(nd - 1):
         a = scipy.fft.fft(a, n=plan.size[axis], axis=axis, workers=workers, overwrite_x=True)
     return a.reshape(plan.frequencies, -1, blocks.shape[1])
@@ -142,11 +143,21 @@ def _inverse(spectrum: np.ndarray, plan: FFTPlan, batch: int, keep: tuple[int, .
 
 
 def _mix(a: np.ndarray, b: np.ndarray, groups: int) -> np.ndarray:
-    """Per frequency and group: (rows, A/G) @ b (F, G, A/G, B/G) -> (F, rows, B)."""
+    """Per frequency and group: (rows, A/G) @ b (F, G, A/G, B/G) -> (F, rows, B).
+
+    The matrices are small, so BLAS runs each on one thread; the frequencies are split across
+    the conv thread pool instead (larger ones keep BLAS's own threads).
+    """
     F, rows, channels = a.shape
     out = np.empty((F, rows, groups * b.shape[-1]), dtype=np.result_type(a, b))
-    np.matmul(a.reshape(F, rows, groups, -1).transpose(0, 2, 1, 3), b,
-              out=out.reshape(F, rows, groups, -1).transpose(0, 2, 1, 3))
+    av = a.reshape(F, rows, groups, -1).transpose(0, 2, 1, 3)
+    ov = out.reshape(F, rows, groups, -1).transpose(0, 2, 1, 3)
+
+    def work(start: int, stop: int) -> None:
+        np.matmul(av[start:stop], b[start:stop], out=ov[start:stop])
+
+    small = rows * b.shape[-2] * b.shape[-1] < _SMALL_PRODUCT
+    run_chunks(work, F, -(-F // get_num_threads()) if small else F)
     return out
 
 
@@ -172,8 +183,8 @@ def _assemble(y_full: np.ndarray, plan: FFTPlan, spec: ConvSpec,
     order = (nd * 2, nd * 2 + 1, *itertools.chain(*((nd + i, i) for i in range(nd))))
     y = y.transpose(order)                                          # (N, O, nb_0, B_0, ...)
     if all(not b for b in plan.blocked) and set(spec.stride) == {1}:
-        return np.ascontiguousarray(y.reshape(*y.shape[:2], *plan.block))
-    y = np.ascontiguousarray(y).reshape(*y.shape[:2], *(
+        return parallel_copy(y.reshape(*y.shape[:2], *plan.block))
+    y = parallel_copy(y).reshape(*y.shape[:2], *(
         nb * b for nb, b in zip(plan.blocks, plan.block)))
     keep = tuple(slice(0, s * (n - 1) + 1, s) for s, n in zip(spec.stride, out_size))
     return np.ascontiguousarray(y[(..., *keep)])
