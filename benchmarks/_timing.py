@@ -60,10 +60,16 @@ def default_threads() -> int:
 
 
 def interleaved(contenders: dict[str, Callable[[], object]], repeats: int,
-                warmup: int = 1, budget_s: float = 60.0) -> dict[str, list[float]]:
-    """Seconds per call of each contender, timed in turn ``repeats`` times (after warm-up).
+                warmup: int = 1, budget_s: float = 60.0, block: int = 3, pause: float = 0.05
+                ) -> dict[str, list[float]]:
+    """Seconds per call of each contender: ``repeats`` rounds, each running every contender
+    ``block`` times in a row (after warm-up).
 
-    Stops early (keeping at least 3 rounds) once ``budget_s`` seconds have been spent.
+    Rounds interleave the contenders, so load from other processes hits them alike. After
+    each block the timer sleeps ``pause`` seconds (untimed), so that one library's worker
+    threads, which spin for a while after a call (OpenMP, OpenBLAS), have gone idle before
+    the next contender starts; the median discards what is left of that. Stops early
+    (keeping at least 3 rounds) once ``budget_s`` seconds have been spent.
     """
     for fn in contenders.values():
         for _ in range(warmup):
@@ -72,9 +78,11 @@ def interleaved(contenders: dict[str, Callable[[], object]], repeats: int,
     start = time.perf_counter()
     for round_ in range(repeats):
         for name, fn in contenders.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
+            for _ in range(block):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+            time.sleep(pause)
         if round_ >= 2 and time.perf_counter() - start > budget_s:
             break
     return times
