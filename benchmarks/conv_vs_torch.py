@@ -119,14 +119,15 @@ def _ratio_row(r: dict, mode: str) -> tuple[float, float, str, str]:
 
     The second ratio compares the engine ``auto`` picked with the fastest engine, both timed
     as forced engines, so that it measures the choice, not timing noise between two runs of
-    the same code.
+    the same code. Engines pruned after one slow warm-up call are left out.
     """
     m = r[mode]["median_s"]
-    engines = {n: t for n, t in m.items() if n in conv.ENGINES}
+    once = set(r[mode]["timed_once"])      # pruned after one slow call: not comparable
     picked = r[mode]["auto_engine"]
-    best = min(engines, key=engines.get) if engines else picked
-    choice = engines[picked] / engines[best] if engines else 1.0
-    return m["auto"] / m["torch"], choice, picked, best
+    engines = {n: t for n, t in m.items() if n in conv.ENGINES and n not in once}
+    engines.setdefault(picked, m["auto"])  # auto *is* the picked engine
+    best = min(engines, key=engines.get)
+    return m["auto"] / m["torch"], engines[picked] / engines[best], picked, best
 
 
 def print_table(results: list[dict]) -> None:
