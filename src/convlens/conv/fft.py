@@ -19,10 +19,10 @@ passes a :class:`~convlens.conv.context.ConvContext` naming the weight.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 
 import numpy as np
-import scipy.fft
 from numpy.lib.stride_tricks import as_strided
 
 from ._fft_plan import FFTPlan, make_plan
@@ -33,6 +33,13 @@ from .geometry import ConvSpec
 from .spectrum_cache import SPECTRA
 
 CAPABILITIES = Capabilities()
+
+
+def _scipy_fft():
+    """``scipy.fft``, imported on first use: it costs ~0.2 s, too much for ``import convlens``."""
+    return importlib.import_module("scipy.fft")
+
+
 _SMALL_PRODUCT = 1 << 16    # multiply-adds per matrix below which OpenBLAS stays on one thread
 
 
@@ -59,9 +66,9 @@ def kernel_spectrum(w: np.ndarray, plan: FFTPlan, spec: ConvSpec) -> np.ndarray:
         buffer = np.zeros(shape, dtype=a.dtype)
         buffer[(slice(None),) * axis + (taps,)] = a
         if axis == nd - 1:
-            a = scipy.fft.rfft(buffer, axis=axis, workers=workers)
+            a = _scipy_fft().rfft(buffer, axis=axis, workers=workers)
         else:
-            a = scipy.fft.fft(buffer, axis=axis, workers=workers, overwrite_x=True)
+            a = _scipy_fft().fft(buffer, axis=axis, workers=workers, overwrite_x=True)
     return a.reshape(plan.frequencies, spec.groups, w.shape[0] // spec.groups, w.shape[1])
 
 
@@ -113,11 +120,11 @@ def _transform(blocks: np.ndarray, plan: FFTPlan) -> np.ndarray:
     products need that order, and zero rows added by padding are never row-transformed.
     """
     nd, workers = len(plan.size), get_num_threads()
-    a = scipy.fft.rfft(blocks, n=plan.size[-1], axis=-1, workers=workers)
+    a = _scipy_fft().rfft(blocks, n=plan.size[-1], axis=-1, workers=workers)
     order = (*(3 + 2 * i for i in range(nd)), *(2 + 2 * i for i in range(nd)), 0, 1)
     a = parallel_copy(a.transpose(order))
     for axis in range(nd - 1):
-        a = scipy.fft.fft(a, n=plan.size[axis], axis=axis, workers=workers, overwrite_x=True)
+        a = _scipy_fft().fft(a, n=plan.size[axis], axis=axis, workers=workers, overwrite_x=True)
     return a.reshape(plan.frequencies, -1, blocks.shape[1])
 
 
@@ -136,9 +143,9 @@ def _inverse(spectrum: np.ndarray, plan: FFTPlan, batch: int, keep: tuple[int, .
     nd, workers = len(plan.size), get_num_threads()
     a = spectrum.reshape(*plan.rfft_size, *plan.blocks, batch, -1)
     for axis in range(nd - 1):
-        a = scipy.fft.ifft(a, axis=axis, workers=workers, overwrite_x=True)
+        a = _scipy_fft().ifft(a, axis=axis, workers=workers, overwrite_x=True)
         a = a[(slice(None),) * axis + (slice(0, keep[axis]),)]
-    a = scipy.fft.irfft(a, n=plan.size[-1], axis=nd - 1, workers=workers)
+    a = _scipy_fft().irfft(a, n=plan.size[-1], axis=nd - 1, workers=workers)
     return a[(slice(None),) * (nd - 1) + (slice(0, keep[-1]),)]
 
 
@@ -270,8 +277,8 @@ def _taps(spectrum: np.ndarray, plan: FFTPlan, spec: ConvSpec,
         taps = (plan.shift[axis] - spec.dilation[axis] * np.arange(w_shape[2 + axis])
                 ) % plan.size[axis]
         if axis == nd - 1:
-            a = scipy.fft.irfft(a, n=plan.size[axis], axis=axis, workers=workers)
+            a = _scipy_fft().irfft(a, n=plan.size[axis], axis=axis, workers=workers)
         else:
-            a = scipy.fft.ifft(a, axis=axis, workers=workers)
+            a = _scipy_fft().ifft(a, axis=axis, workers=workers)
         a = np.take(a, taps, axis=axis)
     return np.ascontiguousarray(a.transpose(nd, nd + 1, *range(nd)).real)
