@@ -69,11 +69,27 @@ def test_predict_classifies_image_and_npy_files(run_dir, tmp_path, capsys):
         assert 0.0 < float(probability) <= 1.0
 
 
-def test_predict_rejects_a_wrong_npy_shape(run_dir, tmp_path):
+def test_predict_rejects_a_wrong_npy_shape(run_dir, tmp_path, capsys):
     npy = tmp_path / "bad.npy"
     np.save(npy, np.zeros((3, 3), np.float32))
-    with pytest.raises(ValueError, match=r"holds an array of shape \(3, 3\); the model expects"):
-        cli.main(["predict", str(run_dir), str(npy)])
+    assert cli.main(["predict", str(run_dir), str(npy)]) == 2
+    assert re.search(r"^convlens: error: .*holds an array of shape \(3, 3\); the model expects "
+                     r"\(1, 28, 28\)$", capsys.readouterr().err.strip())
+
+
+def test_predict_reads_16_bit_images_and_channelless_npy_like_their_8_bit_twins(
+        run_dir, tmp_path, capsys):
+    pil = pytest.importorskip("PIL.Image")
+    _, test = cl.data.load_dataset("mnist-5k")
+    digit = test.x[3, 0]
+    pil.fromarray((digit * 255).round().astype(np.uint8)).save(tmp_path / "d8.png")
+    pil.fromarray((digit * 65535).round().astype(np.uint16)).save(tmp_path / "d16.png")
+    np.save(tmp_path / "d.npy", digit)                      # (28, 28): no channel axis
+    assert cli.main(["predict", str(run_dir), *(str(tmp_path / n) for n in
+                                                ("d8.png", "d16.png", "d.npy"))]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()]
+    assert rows[0][1] == rows[1][1] == rows[2][1]
+    assert float(rows[0][2]) == pytest.approx(float(rows[1][2]), abs=0.02)
 
 
 def test_summary_prints_the_lenet_table(capsys):
@@ -93,8 +109,42 @@ def test_experiment_mnist1d_writes_its_table(tmp_path, capsys):
     assert (out / "results.md").read_text().count("\n") == 6
 
 
-def test_bad_arguments_are_clear_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no run folder or model file at"):
-        cli.main(["evaluate", str(tmp_path / "missing")])
-    with pytest.raises(ValueError, match="--limit must be positive"):
-        cli.main(["train", "--limit", "0", "--out", str(tmp_path / "r"), "--quiet"])
+@pytest.mark.parametrize(("argv", "message"), [
+    (["evaluate", "{tmp}/missing"], "no run folder or model file at '{tmp}/missing'"),
+    (["train", "--limit", "0"], "--limit must be positive; got 0"),
+    (["train", "--epochs", "-1"], "--epochs must be positive; got -1"),
+    (["train", "--batch-size", "0"], "--batch-size must be positive; got 0"),
+    (["train", "--lr", "nan"], "--lr must be a positive number; got nan"),
+    (["train", "--seed", "-3"], "--seed must be >= 0; got -3"),
+    (["train", "--dataset", "mnist5k"], "unknown dataset 'mnist5k'; known datasets: mnist-5k"),
+    (["train", "--model", "resnet50"], "--model must be one of lenet5, .*; got 'resnet50'"),
+    (["summary", "--run", "{tmp}/notes.txt", "--input-shape", "1,28,28"],
+     "notes.txt: not a valid convlens model file"),
+])
+def test_user_errors_print_one_line_and_exit_2(tmp_path, capsys, argv, message):
+    (tmp_path / "notes.txt").write_text("not a model")
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert cli.main(argv + (["--out", str(tmp_path / "r")] if argv[0] == "train" else [])) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert re.search("^convlens: error: .*(" + message.format(tmp=tmp_path) + ")", err)
+
+
+def test_train_refuses_to_mix_a_new_run_into_a_folder_with_files(run_dir, capsys):
+    before = (run_dir / "metrics.json").read_text()
+    assert cli.main(["train", "--limit", "50", "--epochs", "1", "--out", str(run_dir)]) == 2
+    assert "already holds files; choose a new folder or pass --overwrite" in capsys.readouterr().err
+    assert (run_dir / "metrics.json").read_text() == before
+
+
+def test_train_picks_the_model_that_fits_the_dataset(tmp_path):
+    pytest.importorskip("mnist1d")
+    out = tmp_path / "r"
+    assert cli.main(["train", "--dataset", "mnist1d", "--epochs", "1", "--limit", "200",
+                     "--out", str(out), "--quiet", "--data-dir", str(tmp_path / "cache")]) == 0
+    assert json.loads((out / "config.json").read_text())["model"] == "mnist1d_cnn"
+
+
+def test_bench_explain_is_a_registered_command(capsys):
+    assert cli.main(["bench", "--explain", "--only", "lenet-c1"]) == 0
+    assert "lenet-c1" in capsys.readouterr().out

@@ -33,20 +33,17 @@ def load_input(path: str, shape: tuple[int, ...], invert: bool = False) -> np.nd
         raise FileNotFoundError(f"no input file at {path!r}")
     if path.lower().endswith(".npy"):
         sample = np.load(path, allow_pickle=False).astype(np.float32)
+        if sample.shape == shape[1:] and shape[0] == 1:
+            sample = sample[None]                      # a (H, W) or (L,) single-channel sample
         if sample.shape != shape:
             raise ValueError(f"{path!r} holds an array of shape {sample.shape}; the model "
                              f"expects {shape}")
         return sample
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise ValueError(f"image files need a model with a (1 or 3, H, W) input; got {shape}")
-    try:
-        from PIL import Image
-    except ImportError as error:
-        raise ImportError("reading images needs Pillow: pip install pillow") from error
-    with Image.open(path) as image:
-        image = image.convert("L" if shape[0] == 1 else "RGB").resize((shape[2], shape[1]))
-        pixels = np.asarray(image, dtype=np.float32) / 255.0
-    pixels = pixels[None] if shape[0] == 1 else pixels.transpose(2, 0, 1)
+    from ..data.image_folder import load_image
+
+    pixels = load_image(path, image_size=shape[1:], grayscale=shape[0] == 1)
     return 1.0 - pixels if invert else pixels
 
 

@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
 
+from ..models import available
 from . import _runs
 
 
@@ -19,7 +21,9 @@ def register(subparsers) -> None:
         description="Train a zoo model on a dataset; print progress and the test accuracy, "
                     "then write the model, config, history, metrics and curves to --out.")
     parser.add_argument("--dataset", default="mnist-5k", help="dataset name (default mnist-5k)")
-    parser.add_argument("--model", default="lenet5", help="zoo model name (default lenet5)")
+    parser.add_argument("--model", default=None,
+                        help="zoo model name (default: lenet5 for 28x28 images, mnist1d_cnn "
+                             "for mnist1d, mlp for digits, vgg_small for cifar10)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=3e-3,
@@ -34,6 +38,8 @@ def register(subparsers) -> None:
                         help="run folder (default runs/<dataset>-<model>-<time>)")
     parser.add_argument("--limit", type=int, default=None,
                         help="train on the first N training samples only (quick runs)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into --out even if it already holds files")
     parser.add_argument("--quiet", action="store_true", help="print only the final result")
     parser.set_defaults(run=run)
 
@@ -46,24 +52,52 @@ def _optimizer(name: str, model, lr: float):
     return optim.Adam(model.parameters(), lr=lr)
 
 
+DEFAULT_MODELS = {"mnist1d": "mnist1d_cnn", "digits": "mlp", "cifar10": "vgg_small"}
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Reject impossible settings before any data is loaded."""
+    for name in ("epochs", "batch_size"):
+        if getattr(args, name) <= 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be positive; "
+                             f"got {getattr(args, name)}")
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        raise ValueError(f"--lr must be a positive number; got {args.lr}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0; got {args.seed}")
+    if args.limit is not None and args.limit <= 0:
+        raise ValueError(f"--limit must be positive; got {args.limit}")
+    if args.model is not None and args.model not in available():
+        raise ValueError(f"--model must be one of {', '.join(sorted(available()))}; "
+                         f"got {args.model!r}")
+
+
+def prepare_out(out: str, overwrite: bool) -> None:
+    """Create the run folder; refuse to mix a new run into a folder that holds files."""
+    if os.path.isdir(out) and os.listdir(out) and not overwrite:
+        raise FileExistsError(f"--out {out!r} already holds files; choose a new folder or "
+                              "pass --overwrite")
+    os.makedirs(out, exist_ok=True)
+
+
 def run(args: argparse.Namespace) -> int:
     import convlens as cl
 
     from ..data import ArrayDataset
     from ..train import evaluate
 
+    check_arguments(args)
     train, test = cl.data.load_dataset(args.dataset, data_dir=args.data_dir)
     if args.limit is not None:
-        if args.limit <= 0:
-            raise ValueError(f"--limit must be positive; got {args.limit}")
         train = ArrayDataset(train.x[:args.limit], train.y[:args.limit], train.classes,
                              train.name)
+    args.model = args.model or DEFAULT_MODELS.get(args.dataset, "lenet5")
     cl.manual_seed(args.seed)
     model = cl.models.create(args.model, input_shape=train.input_shape,
                              num_classes=train.num_classes)
     out = args.out or os.path.join(
         "runs", f"{args.dataset}-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}")
-    os.makedirs(out, exist_ok=True)
+    prepare_out(out, args.overwrite)
     config = {key: getattr(args, key) for key in
               ("dataset", "model", "epochs", "batch_size", "lr", "optimizer", "seed", "data_dir",
                "limit")}

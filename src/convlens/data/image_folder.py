@@ -31,16 +31,20 @@ def _pillow_image() -> Any:
 
 def load_image(path: str | os.PathLike, image_size: Sequence[int] | None = None,
                grayscale: bool = False) -> np.ndarray:
-    """Read one PNG or JPEG file into a float32 (C, H, W) array in [0, 1].
+    """Read one image file into a float32 (C, H, W) array in [0, 1].
+
+    Decoding follows :func:`convlens.image.read_image`: 16-bit grey is scaled, not clipped;
+    palette images go through their palette; alpha is composited on black.
 
     Parameters
     ----------
     path : str or os.PathLike
-        The image file.
+        The image file (PNG, JPEG, or any single-frame format Pillow reads).
     image_size : (int, int), optional
         Resize to this (H, W) with bilinear interpolation. By default the size is kept.
     grayscale : bool, default False
-        Convert to one channel (Pillow's ``"L"``) instead of three (``"RGB"``).
+        One channel (ITU-R 601 luma of colour files, as Pillow's ``"L"``) instead of three
+        (grey files repeated).
 
     Returns
     -------
@@ -50,21 +54,31 @@ def load_image(path: str | os.PathLike, image_size: Sequence[int] | None = None,
     ------
     ImportError
         If Pillow is not installed.
+    FileNotFoundError
+        If there is no file at ``path``.
     ValueError
         If the file is not a readable image.
     """
+    from ..image import read_image
+
     size = None if image_size is None else _validate.int_tuple(image_size, 2, "image_size")
     gray = _checks.boolean(grayscale, "grayscale")
+    pixels = read_image(path).astype(np.float32) / np.float32(255.0)   # (H, W) or (H, W, 3)
+    if pixels.ndim == 3 and gray:
+        pixels = pixels @ np.array([0.299, 0.587, 0.114], np.float32)
+    elif pixels.ndim == 2 and not gray:
+        pixels = np.repeat(pixels[..., None], 3, axis=-1)
+    channels = pixels[None] if gray else pixels.transpose(2, 0, 1)
+    if size is not None and channels.shape[1:] != size:
+        channels = np.stack([_resize(plane, size) for plane in channels])
+    return np.ascontiguousarray(channels, dtype=np.float32)
+
+
+def _resize(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize of one float plane to (H, W), through Pillow's 32-bit float mode."""
     Image = _pillow_image()
-    try:
-        with Image.open(path) as img:
-            img = img.convert("L" if gray else "RGB")
-            if size is not None and img.size != (size[1], size[0]):
-                img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)  # PIL: (W, H)
-            pixels = np.asarray(img, dtype=np.float32) / np.float32(255.0)
-    except (OSError, ValueError, SyntaxError) as exc:  # what Pillow raises for broken files
-        raise ValueError(f"{path}: not a readable PNG or JPEG image ({exc})") from None
-    return pixels[None] if gray else pixels.transpose(2, 0, 1)
+    picture = Image.fromarray(plane.astype(np.float32), mode="F")
+    return np.asarray(picture.resize((size[1], size[0]), Image.Resampling.BILINEAR))
 
 
 def _scan(root: Path) -> dict[str, list[Path]]:

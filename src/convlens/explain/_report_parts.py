@@ -118,15 +118,8 @@ def load_input(path: str, input_shape: tuple[int, ...]) -> np.ndarray:
     if len(input_shape) != 3 or input_shape[0] not in (1, 3):
         raise ValueError(f"--image {path!r}: an image file needs a model on (1, H, W) or "
                          f"(3, H, W) input; this one takes {input_shape} (give a .npy file)")
-    try:
-        from PIL import Image
-    except ImportError as error:
-        raise ImportError("reading --image files needs Pillow: pip install pillow") from error
     if not os.path.isfile(path):
         raise FileNotFoundError(f"--image {path!r} does not exist")
-    channels, height, width = input_shape
-    with Image.open(path) as picture:
-        picture = picture.convert("L" if channels == 1 else "RGB").resize(
-            (width, height), Image.Resampling.BILINEAR)
-        pixels = np.asarray(picture, dtype=np.float32) / 255.0
-    return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1).copy()
+    from ..data.image_folder import load_image
+
+    return load_image(path, image_size=input_shape[1:], grayscale=input_shape[0] == 1)

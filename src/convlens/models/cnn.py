@@ -8,20 +8,25 @@ from .. import _validate, nn
 from .registry import register
 
 
-def _spatial(input_shape: Sequence[int], rank: int, model: str) -> tuple[int, ...]:
+def input_geometry(input_shape: Sequence[int], rank: int, model: str,
+                   in_channels: int | None) -> tuple[int, tuple[int, ...]]:
+    """(channels, spatial sizes) of ``input_shape``; ``in_channels`` defaults to its first entry."""
     shape = tuple(input_shape)
     if len(shape) != rank + 1 or not all(isinstance(n, int) and n > 0 for n in shape):
         layout = "(C, L)" if rank == 1 else "(C, H, W)"
         raise ValueError(f"{model} expects input_shape {layout} of positive ints; "
                          f"got {input_shape!r}")
-    return shape[1:]
+    if in_channels is not None and in_channels != shape[0]:
+        raise ValueError(f"in_channels (={in_channels}) must equal input_shape[0] "
+                         f"(={shape[0]})")
+    return shape[0], shape[1:]
 
 
 @register("lenet5", "LeNet-5: conv5(6)-pool-conv5(16)-pool-fc120-fc84-fc10, for 28x28 digits")
-def lenet5(in_channels: int = 1, num_classes: int = 10,
+def lenet5(in_channels: int | None = None, num_classes: int = 10,
            input_shape: Sequence[int] = (1, 28, 28)) -> nn.Sequential:
     """LeNet-5 (LeCun et al. 1998) with ReLU and max pooling, for (C, 28, 28)-like input."""
-    height, width = _spatial(input_shape, 2, "lenet5")
+    in_channels, (height, width) = input_geometry(input_shape, 2, "lenet5", in_channels)
     if min(height, width) < 10:
         raise ValueError(f"lenet5 needs images of at least 10x10 pixels; got input_shape "
                          f"{tuple(input_shape)} (use 'mlp' for 8x8 digits)")
@@ -41,10 +46,10 @@ def _conv1d_length(length: int, kernel: int, stride: int, padding: int) -> int:
 
 
 @register("mnist1d_cnn", "The MNIST-1D CNN (Greydanus 2020): three Conv1d(25) + linear")
-def mnist1d_cnn(in_channels: int = 1, num_classes: int = 10, channels: int = 25,
+def mnist1d_cnn(in_channels: int | None = None, num_classes: int = 10, channels: int = 25,
                 input_shape: Sequence[int] = (1, 40)) -> nn.Sequential:
     """Three Conv1d layers of ``channels`` filters (k5 s2 p1, k3 s2 p1, k3 s2 p1), ReLU, linear."""
-    (length,) = _spatial(input_shape, 1, "mnist1d_cnn")
+    in_channels, (length,) = input_geometry(input_shape, 1, "mnist1d_cnn", in_channels)
     channels = _validate.positive_int(channels, "channels")
     for kernel in (5, 3, 3):
         length = _conv1d_length(length, kernel, 2, 1)
@@ -67,10 +72,10 @@ def _vgg_block(in_channels: int, out_channels: int) -> list:
 
 
 @register("vgg_small", "A small VGG for 32x32 RGB: 3 blocks of two 3x3 convs, then 2 fc")
-def vgg_small(in_channels: int = 3, num_classes: int = 10, width: int = 32,
+def vgg_small(in_channels: int | None = None, num_classes: int = 10, width: int = 32,
               input_shape: Sequence[int] = (3, 32, 32), dropout: float = 0.3) -> nn.Sequential:
     """Three VGG blocks (width, 2*width, 4*width channels) with BatchNorm, then fc-dropout-fc."""
-    height, wide = _spatial(input_shape, 2, "vgg_small")
+    in_channels, (height, wide) = input_geometry(input_shape, 2, "vgg_small", in_channels)
     width = _validate.positive_int(width, "width")
     if min(height, wide) < 8:
         raise ValueError(f"vgg_small needs images of at least 8x8; got {tuple(input_shape)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import _validate, nn
+from .cnn import input_geometry
 from .registry import register
 
 
@@ -26,14 +27,13 @@ def _block(in_channels: int, out_channels: int, stride: int) -> list:
 
 
 @register("resnet_small", "A small ResNet: 3 stages of residual blocks with BatchNorm")
-def resnet_small(in_channels: int = 3, num_classes: int = 10, width: int = 16,
+def resnet_small(in_channels: int | None = None, num_classes: int = 10, width: int = 16,
                  blocks_per_stage: int = 1,
                  input_shape: Sequence[int] = (3, 32, 32)) -> nn.Sequential:
     """Stem conv, stages of width/2*width/4*width channels (stride 2 between), global pool, fc."""
     width = _validate.positive_int(width, "width")
     blocks = _validate.positive_int(blocks_per_stage, "blocks_per_stage")
-    if len(tuple(input_shape)) != 3:
-        raise ValueError(f"resnet_small expects input_shape (C, H, W); got {input_shape!r}")
+    in_channels, _ = input_geometry(input_shape, 2, "resnet_small", in_channels)
     layers = [nn.Conv2d(in_channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width),
               nn.ReLU()]
     channels = width
