@@ -13,6 +13,20 @@ from . import functional
 from ._ops import cat, stack, where
 from ._version import __version__
 from .autograd import enable_grad, is_grad_enabled, no_grad
+from .creation import (
+    arange,
+    as_tensor,
+    eye,
+    float32,
+    float64,
+    from_numpy,
+    full,
+    int64,
+    ones,
+    rand,
+    randn,
+    zeros,
+)
 from .random import manual_seed
 from .tensor import Tensor, tensor
 
@@ -22,8 +36,10 @@ _LAZY_ATTRIBUTES = {"save": "io", "load": "io", "fit": "train", "History": "trai
                     "Trainer": "train"}
 
 __all__ = [
-    "Tensor", "__version__", "cat", "enable_grad", "fit", "functional", "is_grad_enabled",
-    "load", "manual_seed", "no_grad", "save", "stack", "tensor", "where", *_LAZY_MODULES,
+    "Tensor", "__version__", "arange", "as_tensor", "cat", "enable_grad", "eye", "fit",
+    "float32", "float64", "from_numpy", "full", "functional", "int64", "is_grad_enabled",
+    "load", "manual_seed", "no_grad", "ones", "rand", "randn", "save", "stack", "tensor",
+    "where", "zeros", *_LAZY_MODULES,
 ]
 
 

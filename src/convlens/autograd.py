@@ -38,8 +38,10 @@ class _GradMode(contextlib.ContextDecorator):
         _grad_enabled = self.previous
 
 
-def no_grad() -> _GradMode:
+def no_grad(func=None):
     """Context manager (or decorator) that stops graph recording, as ``torch.no_grad``.
+
+    Use it as ``with cl.no_grad():``, ``@cl.no_grad()`` or ``@cl.no_grad``.
 
     Examples
     --------
@@ -50,6 +52,10 @@ def no_grad() -> _GradMode:
     >>> y.requires_grad
     False
     """
+    if callable(func):
+        return _GradMode(False)(func)
+    if func is not None:
+        raise TypeError(f"no_grad takes no arguments (or decorates a function); got {func!r}")
     return _GradMode(False)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _ops
+from ._tensor_api import TorchMethods
 from .autograd import Node, is_grad_enabled, run_backward
 
 _FLOAT_DTYPES = (np.float32, np.float64)
@@ -31,7 +32,7 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
-class Tensor:
+class Tensor(TorchMethods):
     """An n-dimensional array that can record the ops applied to it for backprop.
 
     Use :func:`convlens.tensor` to make one. ``data`` holds the ndarray; ``grad`` is filled by
@@ -162,10 +163,10 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self) -> float:
-        return float(self._data)
+        return float(self.item())
 
     def __int__(self) -> int:
-        return int(self._data)
+        return int(self.item())
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         return self._data if dtype is None else self._data.astype(dtype)
@@ -338,9 +339,6 @@ class Tensor:
 
     def mean(self, dim=None, keepdim=False):
         return _ops.mean(self, dim, keepdim)
-
-    def max(self, dim=None, keepdim=False):
-        return _ops.amax(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
         return Tensor(np.argmax(self._data, axis=dim, keepdims=keepdim))

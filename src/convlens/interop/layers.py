@@ -246,7 +246,7 @@ class GlobalMaxPool(nn.Module):
     """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return input.max(dim=tuple(range(2, input.ndim)), keepdim=True)
+        return input.amax(dim=tuple(range(2, input.ndim)), keepdim=True)
 
     def get_config(self) -> dict[str, Any]:
         return {}

@@ -1,0 +1,99 @@
+"""The torch-style conveniences: in-place operators, max/min(dim), factories, no_grad forms."""
+
+import numpy as np
+import pytest
+
+import convlens as cl
+from convlens import nn
+
+
+def test_manual_sgd_update_with_in_place_operators_changes_the_parameters():
+    layer = nn.Linear(3, 2)
+    layer(cl.ones(4, 3)).sum().backward()
+    before, version = layer.weight.numpy().copy(), layer.weight.version
+    with cl.no_grad():
+        for p in layer.parameters():
+            p -= 0.1 * p.grad
+    np.testing.assert_allclose(layer.weight.numpy(), before - 0.1 * layer.weight.grad.numpy())
+    assert layer.weight.version == version + 1
+
+
+def test_in_place_update_of_a_leaf_while_recording_is_refused():
+    w = cl.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad cannot be changed"):
+        w += 1.0
+
+
+def test_in_place_operator_inside_a_graph_is_recorded():
+    w = cl.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 3.0
+    h *= w                                   # h = 3 w**2
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [6.0, 12.0])
+
+
+def test_max_and_min_with_dim_return_values_and_indices_like_torch():
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(0).standard_normal((3, 5))
+    x = cl.tensor(data, requires_grad=True)
+    t = torch.tensor(data, requires_grad=True)
+    values, indices = x.max(1)
+    t_values, t_indices = t.max(1)
+    np.testing.assert_allclose(values.numpy(), t_values.detach().numpy())
+    np.testing.assert_array_equal(indices.numpy(), t_indices.numpy())
+    values.sum().backward()
+    t_values.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(x.min(0).indices.numpy(), t.min(0).indices.numpy())
+    assert float(x.max()) == pytest.approx(float(t.max().detach()))
+    with pytest.raises(TypeError, match=r"max\(dim\) takes one int dim"):
+        x.max((0, 1))
+
+
+def test_one_element_tensors_convert_to_python_numbers():
+    assert float(cl.tensor([2.5])) == 2.5
+    assert int(cl.tensor([[7]])) == 7
+    with pytest.raises(ValueError, match=r"one element; got shape \(2,\)"):
+        float(cl.tensor([1.0, 2.0]))
+
+
+def test_no_grad_works_bare_or_called_as_a_decorator():
+    w = cl.tensor([1.0], requires_grad=True)
+
+    @cl.no_grad
+    def bare(a):
+        return a * 2
+
+    @cl.no_grad()
+    def called(a):
+        return a * 2
+
+    assert not bare(w).requires_grad and not called(w).requires_grad
+    assert (w * 2).requires_grad
+
+
+def test_factories_shapes_dtypes_and_seeds():
+    assert cl.zeros(2, 3).shape == (2, 3) and cl.zeros((2, 3)).dtype == np.float32
+    assert cl.ones(2, dtype=cl.float64).dtype == np.float64
+    assert cl.full((2, 2), 3.0).tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    assert cl.arange(1, 7, 2).tolist() == [1, 3, 5] and cl.arange(1.0, 2.0, 0.5).dtype == np.float32
+    assert cl.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    draws = cl.randn(4, generator=3).numpy()
+    np.testing.assert_array_equal(draws, cl.randn(4, generator=3).numpy())
+    uniform = cl.rand(100, generator=1).numpy()
+    assert 0.0 <= uniform.min() < uniform.max() < 1.0
+    array = np.zeros(3)
+    shared = cl.from_numpy(array)
+    array[0] = 5.0
+    assert shared.numpy()[0] == 5.0 and shared.dtype == np.float64
+    assert cl.as_tensor(shared) is shared
+    with pytest.raises(ValueError, match="size must be non-negative ints; got"):
+        cl.zeros(-1)
+
+
+def test_clone_and_to_keep_the_gradient_path():
+    x = cl.tensor([1.0, 2.0], requires_grad=True)
+    (x.clone() * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+    y = x.to(np.float64)
+    assert y.dtype == np.float64 and x.to("cpu") is x
