@@ -27,7 +27,9 @@ def register(subparsers) -> None:
         description="mnist1d: train logistic regression, an MLP, a CNN, and a CNN on spatially "
                     "shuffled inputs on MNIST-1D, and compare with Greydanus (2020).")
     parser.add_argument("name", choices=("mnist1d",))
-    parser.add_argument("--steps", type=int, default=8000, help="optimizer steps per model")
+    parser.add_argument("--steps", type=int, default=8000,
+                        help="optimizer steps per model, rounded up to whole epochs of 40 "
+                             "batches (default 8000, the paper's)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", default=os.path.join("runs", "experiment-mnist1d"))
     parser.add_argument("--cache-dir", default=None, help="where the generated MNIST-1D is cached")
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         data = shuffled if "shuffled" in label else (train, test)
         row = train_one(label, *data, steps=args.steps, seed=args.seed)
         print(f"{label:>22}: {row['test_accuracy']:.1%} (paper {row['paper']:.0%}), "
-              f"{row['seconds']:.0f} s", flush=True)
+              f"{row['steps']} steps, {row['seconds']:.1f} s", flush=True)
         rows.append(row)
     os.makedirs(args.out, exist_ok=True)
     table = format_table(rows)

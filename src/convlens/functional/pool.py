@@ -93,6 +93,38 @@ def _argmax_taps(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec
     return best, tap
 
 
+def _is_tiled(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec) -> bool:
+    """Windows that tile the input without overlap or padding, on data without NaN."""
+    return (spec.stride == kernel and spec.is_unpadded and set(spec.dilation) == {1}
+            and all(o * k <= n for o, k, n in
+                    zip(spec.output_size(x.shape[2:], kernel), kernel, x.shape[2:]))
+            and not np.isnan(x).any())
+
+
+def _tiled_argmax(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec,
+                  out_size: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``_argmax_taps`` without padding or NaN: plain strided views, ties to the first tap."""
+    taps = list(np.ndindex(*kernel))
+    best = x[(..., *spec.window(taps[0], out_size))].copy()
+    tap = np.zeros(best.shape, dtype=np.int64)
+    for t, offset in enumerate(taps[1:], start=1):
+        value = x[(..., *spec.window(offset, out_size))]
+        take = value > best
+        np.copyto(best, value, where=take)
+        tap[take] = t
+    return best, tap
+
+
+def _tiled_scatter(grad_output: np.ndarray, tap: np.ndarray, kernel: tuple[int, ...],
+                   spec: ConvSpec, in_shape: tuple[int, ...]) -> np.ndarray:
+    """The backward of ``_tiled_argmax``: each window's gradient goes to its argmax tap."""
+    grad_input = np.zeros(in_shape, dtype=grad_output.dtype)
+    for t, offset in enumerate(np.ndindex(*kernel)):
+        grad_input[(..., *spec.window(offset, grad_output.shape[2:]))] = np.where(
+            tap == t, grad_output, 0)
+    return grad_input
+
+
 def _flat_indices(tap: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec,
                   in_size: tuple[int, ...]) -> np.ndarray:
     """Torch's ``return_indices``: the argmax as a flat index into each (H, W) or (L,) plane.
@@ -116,10 +148,16 @@ def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  #
     """The shared body of max_pool1d/2d; see :func:`max_pool2d`."""
     x, unbatched = _pool_input(op, nd, input)
     kernel, spec = _window_spec(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode)
-    out, tap = _argmax_taps(x.data, kernel, spec)
+    tiled = _is_tiled(x.data, kernel, spec)
+    if tiled:  # the common 2x2 stride-2 case, without the padding and NaN bookkeeping
+        out, tap = _tiled_argmax(x.data, kernel, spec, spec.output_size(x.shape[2:], kernel))
+    else:
+        out, tap = _argmax_taps(x.data, kernel, spec)
     out_size = out.shape[2:]
 
     def backward(grad_output):
+        if tiled:
+            return (_tiled_scatter(grad_output, tap, kernel, spec, x.shape),)
         grad_padded = np.zeros((*x.shape[:2], *spec.padded_size(x.shape[2:])),
                                dtype=grad_output.dtype)
         for t, offset in enumerate(np.ndindex(*kernel)):

@@ -223,4 +223,10 @@ def _check_image(img: ArrayLike) -> np.ndarray:
                    "img", "filter")
     if image.size == 0:
         raise ValueError(f"filter expects a non-empty img; got shape {image.shape}")
+    if image.ndim == 3 and image.shape[2] > 4 and image.shape[0] <= 4:
+        # (C, H, W), the layout of datasets and NN layers, would be read as H=C rows of
+        # W=H pixels with W channels: refuse rather than filter the wrong axes.
+        raise ValueError(f"filter expects a colour img laid out (H, W, C) with at most 4 "
+                         f"channels last; got shape {image.shape}, which looks channels-first "
+                         f"(C, H, W): pass img.transpose(1, 2, 0), or img[0] for one channel")
     return image

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,10 +226,21 @@ def _opset(model: dict[str, Any]) -> int:
     return versions[0]
 
 
+def _refuse_convlens_file(path: str, head: bytes) -> None:
+    """A convlens model file is a zip too: point to convlens.load instead of torch advice."""
+    if head.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            if "architecture.json" in archive.namelist():
+                raise ModelFileError(f"{path!r} is a convlens model file, not ONNX; load it "
+                                     "with convlens.load")
+
+
 def _read(path: str, max_bytes: int) -> bytes:
     with open(path, "rb") as stream:
         size = os.fstat(stream.fileno()).st_size
-        _refuse_pickle(path, stream.read(8))  # by suffix, or a pickle's or zip's first bytes
+        head = stream.read(8)
+        _refuse_convlens_file(path, head)
+        _refuse_pickle(path, head)  # by suffix, or a pickle's or zip's first bytes
         if size > max_bytes:
             raise ModelFileError(f"{path!r} has {size} bytes, more than max_bytes={max_bytes}")
         stream.seek(0)
@@ -290,7 +302,12 @@ def from_onnx(path: str | os.PathLike, *, max_bytes: int = 2**31, max_nodes: int
     True
     """
     path = os.fspath(path)
-    model = fmt.decode_model(_read(path, max_bytes))
+    try:
+        model = fmt.decode_model(_read(path, max_bytes))
+    except ModelFileError as error:
+        if str(error).startswith(repr(path)):
+            raise
+        raise ModelFileError(f"{path!r} is not a readable ONNX model: {error}") from None
     opset, graph = _opset(model), model["graph"]
     constants = {t.get("name", ""): fmt.tensor_to_array(t, max_elements)
                  for t in graph["initializer"]}

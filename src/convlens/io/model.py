@@ -16,6 +16,7 @@ from typing import Any
 
 from .._version import __version__
 from ..nn.module import Module
+from . import runs
 from .architecture import Decoder, Encoder
 from .archive import Archive, write_archive
 
@@ -71,6 +72,7 @@ def load(path: str | os.PathLike) -> Module:
     Parameters
     ----------
     path : str or PathLike
+        A model file, or a run folder written by ``convlens train`` (its ``model.convlens``).
 
     Returns
     -------
@@ -80,11 +82,13 @@ def load(path: str | os.PathLike) -> Module:
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist.
+        If ``path`` does not exist, or is a folder without a model file.
     convlens.io.ModelFileError
         (a ValueError) If the file is truncated, corrupt, not a convlens model, declares
         absurd sizes, names an unknown layer type, or its weights do not fit the architecture.
     """
+    if os.path.isdir(path):
+        path, _ = runs.resolve(path)
     with Archive(path, ARCHITECTURE, "model file") as archive:
         document = archive.read_json()
         architecture = _check_document(document, archive)

@@ -7,10 +7,11 @@ weights move between the two. Import it as ``from convlens import nn``.
 from . import init, registry
 from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .containers import Concat, ModuleList, Residual, Sequential
-from .conv import Conv1d, Conv2d
+from .conv import Conv1d, Conv2d, Conv3d
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
+from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, RemovableHandle
 from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
@@ -27,8 +28,8 @@ from .summary import Summary
 
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
-    "BatchNorm2d", "Concat", "Conv1d", "Conv2d", "Dropout", "Flatten", "Identity", "LeakyReLU",
-    "Linear", "MaxPool1d", "MaxPool2d", "Module", "ModuleList", "Parameter", "ReLU",
-    "RemovableHandle", "Residual", "Sequential", "Sigmoid", "Softmax", "Summary", "Tanh", "init",
-    "register", "registry",
+    "BatchNorm2d", "Concat", "Conv1d", "Conv2d", "Conv3d", "CrossEntropyLoss", "Dropout",
+    "Flatten", "Identity", "LeakyReLU", "Linear", "MSELoss", "MaxPool1d", "MaxPool2d", "Module",
+    "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Residual", "Sequential",
+    "Sigmoid", "Softmax", "Summary", "Tanh", "init", "register", "registry",
 ]

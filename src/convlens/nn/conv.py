@@ -26,7 +26,8 @@ from .registry import builtin
 # The submodule, not the function of the same name that convlens.conv re-exports.
 _choose = importlib.import_module("convlens.conv.choose")
 
-_LAYOUTS = {1: ("(N, {C}, L) or ({C}, L)", "L"), 2: ("(N, {C}, H, W) or ({C}, H, W)", "H, W")}
+_LAYOUTS = {1: ("(N, {C}, L) or ({C}, L)", "L"), 2: ("(N, {C}, H, W) or ({C}, H, W)", "H, W"),
+            3: ("(N, {C}, D, H, W) or ({C}, D, H, W)", "D, H, W")}
 
 
 def _padding(padding: Any, nd: int, kernel: tuple[int, ...], stride: tuple[int, ...],
@@ -86,7 +87,7 @@ class _ConvNd(Module):
                                              nd + 2: f"(N, C, {spatial})"})
         _args.channels(name, x, self.in_channels, x.ndim - nd - 1,
                        layouts.format(C=self.in_channels))
-        conv = F.conv1d if nd == 1 else F.conv2d
+        conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
         return conv(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
                     dilation=self.dilation, groups=self.groups, padding_mode=self.padding_mode,
                     algorithm=self.algorithm)
@@ -183,3 +184,20 @@ class Conv2d(_ConvNd):
     """
 
     _nd = 2
+
+
+@builtin
+class Conv3d(_ConvNd):
+    """3-D convolution layer over (N, C_in, D, H, W) input (volumes, video), as
+    ``torch.nn.Conv3d``; same parameters as :class:`Conv2d`, with 3-tuples for the sizes.
+
+    Examples
+    --------
+    >>> import numpy as np, convlens as cl
+    >>> from convlens import nn
+    >>> conv = nn.Conv3d(1, 2, kernel_size=3, padding=1, generator=0)
+    >>> conv(cl.tensor(np.zeros((1, 1, 4, 5, 6), np.float32))).shape
+    (1, 2, 4, 5, 6)
+    """
+
+    _nd = 3

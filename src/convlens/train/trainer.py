@@ -125,7 +125,8 @@ class Trainer:
             if not math.isfinite(value):
                 raise TrainingDiverged(
                     f"loss became {value} at epoch {epoch + 1}, step {step + 1}; the step was "
-                    f"not applied and earlier checkpoints were kept. Try a lower learning rate."
+                    f"not applied and earlier checkpoints were kept. Check the inputs for NaN or "
+                    f"Inf values, or try a lower learning rate."
                 )
             self.optimizer.zero_grad()
             loss.backward()
