@@ -11,7 +11,6 @@ import math
 import os
 import time
 
-from ..models import available
 from . import _runs
 
 
@@ -57,6 +56,8 @@ DEFAULT_MODELS = {"mnist1d": "mnist1d_cnn", "digits": "mlp", "cifar10": "vgg_sma
 
 def check_arguments(args: argparse.Namespace) -> None:
     """Reject impossible settings before any data is loaded."""
+    from ..models import available
+
     for name in ("epochs", "batch_size"):
         if getattr(args, name) <= 0:
             raise ValueError(f"--{name.replace('_', '-')} must be positive; "
