@@ -22,9 +22,13 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Build an ndarray the way ``torch.tensor`` would: Python floats become float32."""
     if isinstance(data, Tensor):
         data = data.data
+    try:
+        array = np.array(data) if dtype is None else np.array(data, dtype=dtype)
+    except ValueError as error:  # ragged nested lists, or values the dtype cannot hold
+        raise ValueError(f"tensor data must be a rectangular nested list or array of numbers; "
+                         f"NumPy could not convert it: {error}") from None
     if dtype is not None:
-        return np.array(data, dtype=dtype)
-    array = np.array(data)
+        return array
     if array.dtype == np.float64 and not isinstance(data, np.ndarray | np.generic):
         array = array.astype(np.float32)
     if array.dtype.kind in "OSUV":

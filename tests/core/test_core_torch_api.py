@@ -97,3 +97,8 @@ def test_clone_and_to_keep_the_gradient_path():
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
     y = x.to(np.float64)
     assert y.dtype == np.float64 and x.to("cpu") is x
+
+
+def test_ragged_data_is_a_clear_error():
+    with pytest.raises(ValueError, match="tensor data must be a rectangular nested list"):
+        cl.tensor([[1.0, 2.0], [3.0]])
