@@ -252,10 +252,10 @@ def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return _from_op(np.mean(x.data, axis=axes, keepdims=keepdim), (x,), backward, "Mean")
 
 
-def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Maximum over ``dim``; the gradient is shared equally between tied maxima."""
+def _extreme(x: Tensor, dim, keepdim: bool, reduce, name: str) -> Tensor:
+    """Max or min over ``dim``; the gradient is shared equally between tied extremes."""
     axes = _axes(dim, x.ndim)
-    out = np.max(x.data, axis=axes, keepdims=True)
+    out = reduce(x.data, axis=axes, keepdims=True)
 
     def backward(g):
         mask = x.data == out
@@ -263,7 +263,31 @@ def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         return (_expand_back(g, axes, keepdim, x.shape) * share,)
 
     result = out if keepdim else np.squeeze(out, axis=axes)
-    return _from_op(result, (x,), backward, "Max")
+    return _from_op(result, (x,), backward, name)
+
+
+def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Maximum over ``dim``; the gradient is shared equally between tied maxima."""
+    return _extreme(x, dim, keepdim, np.max, "Max")
+
+
+def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Minimum over ``dim``; the gradient is shared equally between tied minima."""
+    return _extreme(x, dim, keepdim, np.min, "Min")
+
+
+def take_along(x: Tensor, indices: np.ndarray, dim: int, keepdim: bool) -> Tensor:
+    """``x`` picked at ``indices`` along ``dim`` (one per row); the gradient goes back there."""
+    dim = dim % x.ndim
+    index = np.expand_dims(indices, dim) if not keepdim else indices
+    out = np.take_along_axis(x.data, index, axis=dim)
+
+    def backward(g):
+        full = np.zeros(x.shape, dtype=g.dtype)
+        np.put_along_axis(full, index, g if keepdim else np.expand_dims(g, dim), axis=dim)
+        return (full,)
+
+    return _from_op(out if keepdim else np.squeeze(out, axis=dim), (x,), backward, "Gather")
 
 
 # -- shape -------------------------------------------------------------------------------

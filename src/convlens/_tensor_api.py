@@ -28,8 +28,9 @@ class TorchMethods:
 
     # -- in-place operators: `p -= lr * p.grad` under no_grad updates p itself -----------
     def _in_place(self, method: str, out_of_place, other):
-        if is_grad_enabled() and self.requires_grad:
-            if self.is_leaf:
+        other_needs_grad = getattr(other, "requires_grad", False)
+        if is_grad_enabled() and (self.requires_grad or other_needs_grad):
+            if self.is_leaf and self.requires_grad:
                 raise RuntimeError(
                     "a leaf tensor that requires grad cannot be changed in place while "
                     "gradients are recorded; do the update inside `with convlens.no_grad():`")
@@ -49,23 +50,22 @@ class TorchMethods:
         return self._in_place("div_", self.__truediv__, other)
 
     def div_(self, other):
-        other = other.data if hasattr(other, "data") else other
-        return self._assign(self._data / np.asarray(other))
+        return self._assign(self._data / np.asarray(_ops.raw(other)))
 
     # -- reductions with torch's return conventions ----------------------------------
     def max(self, dim: int | None = None, keepdim: bool = False):
         """The maximum; with an int ``dim``, ``(values, indices)`` along it (as torch)."""
         if dim is None:
             return _ops.amax(self, None, False)
-        return ValuesIndices(self.amax(_int_dim(dim, "max"), keepdim),
-                             self.argmax(dim, keepdim))
+        indices = np.argmax(self._data, axis=_int_dim(dim, "max"), keepdims=keepdim)
+        return ValuesIndices(_ops.take_along(self, indices, dim, keepdim), type(self)(indices))
 
     def min(self, dim: int | None = None, keepdim: bool = False):
         """The minimum; with an int ``dim``, ``(values, indices)`` along it (as torch)."""
         if dim is None:
-            return -_ops.amax(-self, None, False)
-        return ValuesIndices(self.amin(_int_dim(dim, "min"), keepdim),
-                             self.argmin(dim, keepdim))
+            return _ops.amin(self, None, False)
+        indices = np.argmin(self._data, axis=_int_dim(dim, "min"), keepdims=keepdim)
+        return ValuesIndices(_ops.take_along(self, indices, dim, keepdim), type(self)(indices))
 
     def amax(self, dim=None, keepdim: bool = False):
         """Maximum over one or more dims; ties share the gradient."""
@@ -73,7 +73,7 @@ class TorchMethods:
 
     def amin(self, dim=None, keepdim: bool = False):
         """Minimum over one or more dims; ties share the gradient."""
-        return -_ops.amax(-self, dim, keepdim)
+        return _ops.amin(self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim: bool = False):
         return type(self)(np.argmin(self._data, axis=dim, keepdims=keepdim))
@@ -90,11 +90,11 @@ class TorchMethods:
         return _ops.astype(self, self.dtype) if self.requires_grad else type(self)(
             self._data.copy())
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any):
-        """Cast to ``dtype`` (a numpy dtype or "float32"/"float64"); devices are CPU only."""
-        if dtype is None or isinstance(dtype, str) and dtype == "cpu":
-            return self
-        return self if np.dtype(dtype) == self.dtype else _ops.astype(self, dtype)
+    def to(self, *args: Any, dtype: Any = None, **kwargs: Any):
+        """Cast to ``dtype``, as ``tensor.to(dtype)`` or ``tensor.to("cpu", dtype)``; the only
+        device is the CPU."""
+        dtype = target_dtype(args, dtype)
+        return self if dtype is None or dtype == self.dtype else _ops.astype(self, dtype)
 
     def cpu(self):
         return self
@@ -141,3 +141,12 @@ def _int_dim(dim: Any, op: str) -> int:
         raise TypeError(f"{op}(dim) takes one int dim and returns (values, indices); got "
                         f"dim={dim!r} (use amax/amin for several dims)")
     return int(dim)
+
+
+def target_dtype(args: tuple[Any, ...], dtype: Any = None) -> np.dtype | None:
+    """The dtype in torch-style ``.to(...)`` arguments: (dtype), ("cpu", dtype) or ("cpu")."""
+    args = tuple(a for a in args if not (isinstance(a, str) and a == "cpu"))
+    if len(args) > 1 or (args and dtype is not None):
+        raise TypeError(f"to() takes one dtype (and optionally 'cpu'); got {args}, dtype={dtype}")
+    chosen = args[0] if args else dtype
+    return None if chosen is None else np.dtype(chosen)

@@ -18,6 +18,13 @@ float64 = np.float64
 int64 = np.int64
 
 
+def _float(dtype: Any, name: str) -> np.dtype:
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"{name} draws floats; dtype must be float32 or float64, got "
+                        f"{np.dtype(dtype)}")
+    return np.dtype(dtype)
+
+
 def _shape(size: tuple[Any, ...]) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], Sequence):
         size = tuple(size[0])
@@ -51,7 +58,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     >>> cl.arange(4).tolist()
     [0, 1, 2, 3]
     """
-    values = np.arange(start, end, step) if end is not None else np.arange(start)
+    values = np.arange(start, end, step) if end is not None else np.arange(0, start, step)
     if dtype is None:
         dtype = int64 if values.dtype.kind in "iu" else float32
     return Tensor(values.astype(dtype))
@@ -65,7 +72,7 @@ def eye(n: int, m: int | None = None, dtype: Any = float32) -> Tensor:
 def rand(*size: Any, generator: np.random.Generator | int | None = None, dtype: Any = float32,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
-    data = as_generator(generator).random(_shape(size)).astype(dtype)
+    data = as_generator(generator).random(_shape(size)).astype(_float(dtype, "rand"))
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -79,14 +86,15 @@ def randn(*size: Any, generator: np.random.Generator | int | None = None, dtype:
     >>> cl.randn(2, 3, generator=0).shape
     (2, 3)
     """
-    data = as_generator(generator).standard_normal(_shape(size)).astype(dtype)
+    data = as_generator(generator).standard_normal(_shape(size)).astype(_float(dtype, "randn"))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """Wrap ``array`` without copying (it keeps its dtype), as ``torch.from_numpy``."""
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy expects an ndarray; got {type(array).__name__}")
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+        raise TypeError(f"from_numpy expects an ndarray of numbers; got "
+                        f"{type(array).__name__} of dtype {getattr(array, 'dtype', None)}")
     return Tensor._wrap(array)
 
 

@@ -241,10 +241,12 @@ class Tensor(TorchMethods):
         return self._assign(np.asarray(_ops.raw(src), self.dtype))
 
     def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        return self._assign(self._data + alpha * np.asarray(_ops.raw(other)))
+        value = np.asarray(_ops.raw(other))
+        return self._assign(self._data + (value if alpha == 1 else alpha * value))
 
     def sub_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        return self._assign(self._data - alpha * np.asarray(_ops.raw(other)))
+        value = np.asarray(_ops.raw(other))
+        return self._assign(self._data - (value if alpha == 1 else alpha * value))
 
     def mul_(self, other: Any) -> Tensor:
         return self._assign(self._data * np.asarray(_ops.raw(other)))

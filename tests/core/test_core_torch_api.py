@@ -102,3 +102,59 @@ def test_clone_and_to_keep_the_gradient_path():
 def test_ragged_data_is_a_clear_error():
     with pytest.raises(ValueError, match="tensor data must be a rectangular nested list"):
         cl.tensor([[1.0, 2.0], [3.0]])
+
+
+def test_in_place_add_keeps_integer_tensors_integer():
+    counts = cl.tensor([1, 2, 3])
+    counts += 1
+    assert counts.tolist() == [2, 3, 4] and counts.dtype == np.int64
+    assert counts.add_(cl.tensor([1, 1, 1])).tolist() == [3, 4, 5]
+
+
+def test_min_is_exact_for_unsigned_extreme_and_bool_data():
+    d = np.array([[0, 5, 3], [7, 0, 1]], np.uint8)
+    assert int(cl.tensor(d).min()) == 0
+    assert cl.tensor(d).min(1).values.tolist() == [0, 0]
+    assert cl.tensor(d).amin(0).tolist() == [0, 0, 1]
+    smallest = np.iinfo(np.int64).min
+    assert int(cl.tensor(np.array([smallest, 0])).min()) == smallest
+    assert cl.tensor([True, False]).min().item() is False
+
+
+def test_in_place_add_of_a_graph_value_into_a_plain_tensor_is_recorded():
+    w = cl.tensor([1.0, 2.0], requires_grad=True)
+    total = cl.zeros(2)
+    total += w * 3.0
+    total.sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0]
+
+
+def test_max_and_min_with_dim_send_the_gradient_to_the_returned_index_on_ties():
+    torch = pytest.importorskip("torch")
+    data = np.array([[1.0, 1.0, 0.0], [2.0, 5.0, 5.0]])
+    for reduce in ("max", "min"):
+        x, t = cl.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+        for keepdim in (False, True):
+            ours, theirs = getattr(x, reduce)(-1, keepdim), getattr(t, reduce)(-1, keepdim)
+            assert ours.values.shape == tuple(theirs.values.shape)
+            np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+            ours.values.sum().backward()
+            theirs.values.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_to_takes_a_dtype_after_the_device():
+    x = cl.ones(2)
+    assert x.to("cpu", np.float64).dtype == np.float64
+    layer = nn.Linear(2, 2).to("cpu", np.float64)
+    assert layer.weight.dtype == np.float64
+    with pytest.raises(TypeError, match="to\\(\\) takes one dtype"):
+        x.to(np.float32, np.float64)
+
+
+def test_factory_arguments_follow_torch():
+    assert cl.arange(10, step=3).tolist() == [0, 3, 6, 9]
+    with pytest.raises(TypeError, match="rand draws floats; dtype must be float32 or float64"):
+        cl.rand(3, dtype=np.int64)
+    with pytest.raises(TypeError, match="from_numpy expects an ndarray of numbers"):
+        cl.from_numpy(np.array(["a"]))

@@ -75,6 +75,8 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 def prepare_out(out: str, overwrite: bool) -> None:
     """Create the run folder; refuse to mix a new run into a folder that holds files."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise FileExistsError(f"--out {out!r} is a file; name a folder for the run")
     if os.path.isdir(out) and os.listdir(out) and not overwrite:
         raise FileExistsError(f"--out {out!r} already holds files; choose a new folder or "
                               "pass --overwrite")
@@ -88,17 +90,17 @@ def run(args: argparse.Namespace) -> int:
     from ..train import evaluate
 
     check_arguments(args)
+    args.model = args.model or DEFAULT_MODELS.get(args.dataset, "lenet5")
+    out = args.out or os.path.join(
+        "runs", f"{args.dataset}-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+    prepare_out(out, args.overwrite)
     train, test = cl.data.load_dataset(args.dataset, data_dir=args.data_dir)
     if args.limit is not None:
         train = ArrayDataset(train.x[:args.limit], train.y[:args.limit], train.classes,
                              train.name)
-    args.model = args.model or DEFAULT_MODELS.get(args.dataset, "lenet5")
     cl.manual_seed(args.seed)
     model = cl.models.create(args.model, input_shape=train.input_shape,
                              num_classes=train.num_classes)
-    out = args.out or os.path.join(
-        "runs", f"{args.dataset}-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}")
-    prepare_out(out, args.overwrite)
     config = {key: getattr(args, key) for key in
               ("dataset", "model", "epochs", "batch_size", "lr", "optimizer", "seed", "data_dir",
                "limit")}

@@ -303,12 +303,14 @@ class Module:
         """Cast floating-point parameters and buffers to float64, in place."""
         return self._cast_floats(np.float64)
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Module:
-        """Cast floating-point parameters and buffers to ``dtype``, in place (as torch's
-        ``module.to(dtype)``); a device such as ``"cpu"`` is accepted and changes nothing."""
-        if dtype is None or isinstance(dtype, str) and dtype == "cpu":
+    def to(self, *args: Any, dtype: Any = None) -> Module:
+        """Cast floating-point parameters and buffers to ``dtype``, in place, as torch's
+        ``module.to(dtype)`` or ``module.to("cpu", dtype)``; the only device is the CPU."""
+        from .._tensor_api import target_dtype
+
+        dtype = target_dtype(args, dtype)
+        if dtype is None:
             return self
-        dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Module.to casts to a float dtype; got {dtype}")
         return self._cast_floats(dtype.type)
