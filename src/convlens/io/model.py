@@ -88,10 +88,7 @@ def load(path: str | os.PathLike) -> Module:
         absurd sizes, names an unknown layer type, or its weights do not fit the architecture.
     """
     if os.path.isdir(path):
-        folder, path = path, os.path.join(path, runs.MODEL_FILE)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"{os.fspath(folder)!r} is not a convlens run folder: "
-                                    f"expected the model file {path!r}")
+        path = runs.model_file(path)
     with Archive(path, ARCHITECTURE, "model file") as archive:
         document = archive.read_json()
         architecture = _check_document(document, archive)

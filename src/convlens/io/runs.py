@@ -14,6 +14,22 @@ MODEL_FILE = "model.convlens"
 CONFIG_FILE = "config.json"
 
 
+def model_file(folder: str | os.PathLike) -> str:
+    """The model file inside run folder ``folder``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder holds no ``model.convlens``.
+    """
+    folder = os.fspath(folder)
+    path = os.path.join(folder, MODEL_FILE)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{folder!r} is not a convlens run folder: expected the model "
+                                f"file {path!r}")
+    return path
+
+
 def resolve(run_or_model: str | os.PathLike) -> tuple[str, dict[str, Any]]:
     """Return (model file, run config) for a run folder or a bare model file.
 
@@ -24,10 +40,7 @@ def resolve(run_or_model: str | os.PathLike) -> tuple[str, dict[str, Any]]:
     """
     run_or_model = os.fspath(run_or_model)
     if os.path.isdir(run_or_model):
-        model_path = os.path.join(run_or_model, MODEL_FILE)
-        if not os.path.isfile(model_path):
-            raise FileNotFoundError(f"{run_or_model!r} is not a convlens run folder: "
-                                    f"expected the model file {model_path!r}")
+        model_path = model_file(run_or_model)
         config_path = os.path.join(run_or_model, CONFIG_FILE)
         config = {}
         if os.path.isfile(config_path):
