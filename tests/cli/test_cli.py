@@ -148,3 +148,11 @@ def test_train_picks_the_model_that_fits_the_dataset(tmp_path):
 def test_bench_explain_is_a_registered_command(capsys):
     assert cli.main(["bench", "--explain", "--only", "lenet-c1"]) == 0
     assert "lenet-c1" in capsys.readouterr().out
+
+
+def test_a_failed_dataset_load_leaves_no_run_folder(tmp_path, capsys):
+    out = tmp_path / "never"
+    assert cli.main(["train", "--dataset", "cifar10", "--data-dir", str(tmp_path / "none"),
+                     "--out", str(out)]) == 2
+    assert "convlens: error:" in capsys.readouterr().err
+    assert not out.exists()

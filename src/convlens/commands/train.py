@@ -73,14 +73,13 @@ def check_arguments(args: argparse.Namespace) -> None:
                          f"got {args.model!r}")
 
 
-def prepare_out(out: str, overwrite: bool) -> None:
-    """Create the run folder; refuse to mix a new run into a folder that holds files."""
+def check_out(out: str, overwrite: bool) -> None:
+    """Refuse to mix a new run into a folder that holds files (checked before any work)."""
     if os.path.exists(out) and not os.path.isdir(out):
         raise FileExistsError(f"--out {out!r} is a file; name a folder for the run")
     if os.path.isdir(out) and os.listdir(out) and not overwrite:
         raise FileExistsError(f"--out {out!r} already holds files; choose a new folder or "
                               "pass --overwrite")
-    os.makedirs(out, exist_ok=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     args.model = args.model or DEFAULT_MODELS.get(args.dataset, "lenet5")
     out = args.out or os.path.join(
         "runs", f"{args.dataset}-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}")
-    prepare_out(out, args.overwrite)
+    check_out(out, args.overwrite)
     train, test = cl.data.load_dataset(args.dataset, data_dir=args.data_dir)
     if args.limit is not None:
         train = ArrayDataset(train.x[:args.limit], train.y[:args.limit], train.classes,
@@ -106,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
                "limit")}
     config["input_shape"] = list(train.input_shape)
     config["classes"] = list(train.classes)
+    os.makedirs(out, exist_ok=True)  # only now: a failed load leaves no empty run folder
     _runs.write_json(os.path.join(out, _runs.CONFIG_FILE), config)
     if not args.quiet:
         print(f"training {args.model} on {args.dataset}: {len(train)} train / {len(test)} test "
