@@ -27,7 +27,7 @@ def _tensor_cls():
 
 def raw(value: Any) -> Any:
     """The ndarray behind a Tensor, or the value itself."""
-    return value.data if isinstance(value, _tensor_cls()) else value
+    return value._data if isinstance(value, _tensor_cls()) else value
 
 
 def _scalar_dtype(value: Any, other: np.dtype) -> np.dtype:
@@ -61,7 +61,7 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 def _promote_integer(x: Tensor, scalar_dtype: np.dtype) -> Tensor:
     """An integer tensor meeting a float scalar becomes float32 (NumPy would pick float64)."""
     if scalar_dtype.kind == "f" and x.dtype.kind in "iub":
-        return _tensor_cls()._wrap(x.data.astype(scalar_dtype))  # integers never need a grad
+        return _tensor_cls()._wrap(x._data.astype(scalar_dtype))  # integers never need a grad
     return x
 
 
@@ -76,7 +76,7 @@ def add(a: Any, b: Any) -> Tensor:
     def backward(g):
         return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
 
-    return _from_op(a.data + b.data, (a, b), backward, "Add")
+    return _from_op(a._data + b._data, (a, b), backward, "Add")
 
 
 def sub(a: Any, b: Any) -> Tensor:
@@ -85,27 +85,27 @@ def sub(a: Any, b: Any) -> Tensor:
     def backward(g):
         return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
 
-    return _from_op(a.data - b.data, (a, b), backward, "Sub")
+    return _from_op(a._data - b._data, (a, b), backward, "Sub")
 
 
 def mul(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
 
     def backward(g):
-        return unbroadcast(g * b.data, a.shape), unbroadcast(g * a.data, b.shape)
+        return unbroadcast(g * b._data, a.shape), unbroadcast(g * a._data, b.shape)
 
-    return _from_op(a.data * b.data, (a, b), backward, "Mul")
+    return _from_op(a._data * b._data, (a, b), backward, "Mul")
 
 
 def div(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or nan, as in torch
-        out = a.data / b.data
+        out = a._data / b._data
     if out.dtype == np.float64 and a.dtype.kind in "iub" and b.dtype.kind in "iub":
         out = out.astype(np.float32)  # torch's true division of integers gives float32
 
     def backward(g):
-        return unbroadcast(g / b.data, a.shape), unbroadcast(-g * out / b.data, b.shape)
+        return unbroadcast(g / b._data, a.shape), unbroadcast(-g * out / b._data, b.shape)
 
     return _from_op(out, (a, b), backward, "Div")
 
@@ -117,8 +117,8 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"matmul needs tensors of at least 1 dimension; got {a.shape} and {b.shape}")
 
     def backward(g):
-        A = a.data[None, :] if a.ndim == 1 else a.data
-        B = b.data[:, None] if b.ndim == 1 else b.data
+        A = a._data[None, :] if a.ndim == 1 else a._data
+        B = b._data[:, None] if b.ndim == 1 else b._data
         G = g  # restore the axes that 1-D operands dropped: b's last first, then a's
         if b.ndim == 1:
             G = np.expand_dims(G, -1)
@@ -130,12 +130,12 @@ def matmul(a: Any, b: Any) -> Tensor:
         grad_b = unbroadcast(grad_b, B.shape).reshape(b.shape)
         return grad_a, grad_b
 
-    return _from_op(a.data @ b.data, (a, b), backward, "MatMul")
+    return _from_op(a._data @ b._data, (a, b), backward, "MatMul")
 
 
 # -- elementwise unary -------------------------------------------------------------------
 def neg(x: Tensor) -> Tensor:
-    return _from_op(-x.data, (x,), lambda g: (-g,), "Neg")
+    return _from_op(-x._data, (x,), lambda g: (-g,), "Neg")
 
 
 def power(x: Tensor, exponent: float) -> Tensor:
@@ -147,13 +147,13 @@ def power(x: Tensor, exponent: float) -> Tensor:
     if np.iscomplexobj(exponent):
         raise TypeError(f"power needs a real exponent; got {exponent!r}")
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = x.data ** exponent
+        out = x._data ** exponent
 
     def backward(g):
         if exponent == 0:
             return (np.zeros_like(g),)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (g * exponent * x.data ** (exponent - 1),)
+            return (g * exponent * x._data ** (exponent - 1),)
 
     return _from_op(out, (x,), backward, "Pow")
 
@@ -163,31 +163,31 @@ def rpower(base: float, x: Tensor) -> Tensor:
     if isinstance(base, np.generic):
         base = base.item()
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.asarray(base, dtype=_scalar_dtype(base, x.dtype)) ** x.data
+        out = np.asarray(base, dtype=_scalar_dtype(base, x.dtype)) ** x._data
         log_base = np.log(np.asarray(base, dtype=out.dtype))
     return _from_op(out, (x,), lambda g: (g * out * log_base,), "Pow")
 
 
 def exp(x: Tensor) -> Tensor:
     with np.errstate(over="ignore"):  # overflow gives inf, as in torch
-        out = np.exp(x.data)
+        out = np.exp(x._data)
     return _from_op(out, (x,), lambda g: (g * out,), "Exp")
 
 
 def log(x: Tensor) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(-1) = nan
-        out = np.log(x.data)
+        out = np.log(x._data)
 
     def backward(g):
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (g / x.data,)
+            return (g / x._data,)
 
     return _from_op(out, (x,), backward, "Log")
 
 
 def sqrt(x: Tensor) -> Tensor:
     with np.errstate(invalid="ignore"):
-        out = np.sqrt(x.data)
+        out = np.sqrt(x._data)
 
     def backward(g):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -197,23 +197,23 @@ def sqrt(x: Tensor) -> Tensor:
 
 
 def absolute(x: Tensor) -> Tensor:
-    return _from_op(np.abs(x.data), (x,), lambda g: (g * np.sign(x.data),), "Abs")
+    return _from_op(np.abs(x._data), (x,), lambda g: (g * np.sign(x._data),), "Abs")
 
 
 def clamp(x: Tensor, low: float | None, high: float | None) -> Tensor:
-    out = np.clip(x.data, low, high)
+    out = np.clip(x._data, low, high)
     inside = np.ones(x.shape, dtype=bool)
     if low is not None:
-        inside &= x.data >= low
+        inside &= x._data >= low
     if high is not None:
-        inside &= x.data <= high
+        inside &= x._data <= high
     return _from_op(out, (x,), lambda g: (g * inside,), "Clamp")
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
     """Cast to ``dtype``; the gradient is cast back (a non-float result has no gradient)."""
     source = x.dtype
-    return _from_op(x.data.astype(dtype), (x,), lambda g: (g.astype(source),), "ToCopy")
+    return _from_op(x._data.astype(dtype), (x,), lambda g: (g.astype(source),), "ToCopy")
 
 
 # -- reductions --------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 - t
     def backward(g):
         return (_expand_back(g, axes, keepdim, x.shape),)
 
-    return _from_op(np.sum(x.data, axis=axes, keepdims=keepdim), (x,), backward, "Sum")
+    return _from_op(np.sum(x._data, axis=axes, keepdims=keepdim), (x,), backward, "Sum")
 
 
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -249,16 +249,16 @@ def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     def backward(g):
         return (_expand_back(g / count, axes, keepdim, x.shape),)
 
-    return _from_op(np.mean(x.data, axis=axes, keepdims=keepdim), (x,), backward, "Mean")
+    return _from_op(np.mean(x._data, axis=axes, keepdims=keepdim), (x,), backward, "Mean")
 
 
 def _extreme(x: Tensor, dim, keepdim: bool, reduce, name: str) -> Tensor:
     """Max or min over ``dim``; the gradient is shared equally between tied extremes."""
     axes = _axes(dim, x.ndim)
-    out = reduce(x.data, axis=axes, keepdims=True)
+    out = reduce(x._data, axis=axes, keepdims=True)
 
     def backward(g):
-        mask = x.data == out
+        mask = x._data == out
         share = mask / mask.sum(axis=axes, keepdims=True)
         return (_expand_back(g, axes, keepdim, x.shape) * share,)
 
@@ -280,7 +280,7 @@ def take_along(x: Tensor, indices: np.ndarray, dim: int, keepdim: bool) -> Tenso
     """``x`` picked at ``indices`` along ``dim`` (one per row); the gradient goes back there."""
     dim = dim % x.ndim
     index = np.expand_dims(indices, dim) if not keepdim else indices
-    out = np.take_along_axis(x.data, index, axis=dim)
+    out = np.take_along_axis(x._data, index, axis=dim)
 
     def backward(g):
         full = np.zeros(x.shape, dtype=g.dtype)
@@ -292,7 +292,7 @@ def take_along(x: Tensor, indices: np.ndarray, dim: int, keepdim: bool) -> Tenso
 
 # -- shape -------------------------------------------------------------------------------
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
-    out = x.data.reshape(tuple(shape))
+    out = x._data.reshape(tuple(shape))
     return _from_op(out, (x,), lambda g: (g.reshape(x.shape),), "Reshape")
 
 
@@ -314,7 +314,7 @@ def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute needs a permutation of the {x.ndim} dimensions; got {dims}")
     inverse = tuple(np.argsort(dims))
-    out = np.transpose(x.data, dims)
+    out = np.transpose(x._data, dims)
     return _from_op(out, (x,), lambda g: (np.transpose(g, inverse),), "Permute")
 
 
@@ -351,10 +351,10 @@ def _is_basic_index(index: Any) -> bool:
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     if isinstance(index, _tensor_cls()):
-        index = index.data
+        index = index._data
     elif isinstance(index, tuple):
         index = tuple(raw(i) for i in index)
-    out = np.asarray(x.data[index])
+    out = np.asarray(x._data[index])
     basic = _is_basic_index(index)
 
     def backward(g):
@@ -382,7 +382,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     def backward(g):
         return tuple(np.split(g, bounds, axis=axis))
 
-    return _from_op(np.concatenate([t.data for t in tensors], axis=axis), tensors, backward, "Cat")
+    return _from_op(np.concatenate([t._data for t in tensors], axis=axis), tensors, backward, "Cat")
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -396,7 +396,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     def backward(g):
         return tuple(np.moveaxis(g, axis, 0))
 
-    return _from_op(np.stack([t.data for t in tensors], axis=axis), tensors, backward, "Stack")
+    return _from_op(np.stack([t._data for t in tensors], axis=axis), tensors, backward, "Stack")
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -408,4 +408,4 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         return (unbroadcast(np.where(cond, g, 0), a.shape),
                 unbroadcast(np.where(cond, 0, g), b.shape))
 
-    return _from_op(np.where(cond, a.data, b.data), (a, b), backward, "Where")
+    return _from_op(np.where(cond, a._data, b._data), (a, b), backward, "Where")

@@ -155,11 +155,11 @@ def run_backward(root: Tensor, grad: np.ndarray) -> None:
         for hook in tensor._hooks:
             replaced = hook(Tensor(g))
             if replaced is not None:
-                g = replaced.data if isinstance(replaced, Tensor) else np.asarray(replaced)
+                g = replaced._data if isinstance(replaced, Tensor) else np.asarray(replaced)
         node = tensor._node
         if node is None or tensor._retains_grad:
             g = g.astype(tensor.dtype, copy=False)
-            tensor.grad = Tensor(g.copy()) if tensor.grad is None else Tensor(tensor.grad.data + g)
+            tensor.grad = Tensor(g.copy()) if tensor.grad is None else Tensor(tensor.grad._data + g)
         if node is None:
             continue
         node.check_versions(tensor)

@@ -21,7 +21,7 @@ _FLOAT_DTYPES = (np.float32, np.float64)
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Build an ndarray the way ``torch.tensor`` would: Python floats become float32."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     try:
         array = np.array(data) if dtype is None else np.array(data, dtype=dtype)
     except ValueError as error:  # ragged nested lists, or values the dtype cannot hold
@@ -96,7 +96,7 @@ class Tensor(TorchMethods):
 
     @data.setter
     def data(self, value: Any) -> None:
-        self._data = value.data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
         self._version += 1
 
     @property
@@ -197,7 +197,7 @@ class Tensor(TorchMethods):
                 )
             grad = np.ones_like(self._data)
         else:
-            grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
+            grad = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient,
                               dtype=self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(

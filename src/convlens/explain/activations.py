@@ -42,7 +42,7 @@ def activations(model: nn.Module, x: Any) -> dict[str, np.ndarray]:
     {'0': (6, 28, 28), '2': (6, 14, 14), '11': (10,)}
     """
     _, records = trace(model, prepare_input(model, x, "activations"))
-    return {name: record.output.data[0].copy() for name, record in records.items()}
+    return {name: record.output._data[0].copy() for name, record in records.items()}
 
 
 def plot_activations(activations: Mapping[str, np.ndarray]) -> list[Any]:

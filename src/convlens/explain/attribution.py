@@ -34,7 +34,7 @@ def _target(output: Tensor, target: int | None, op: str) -> int:
                          f"shape {tuple(output.shape)}")
     classes = output.shape[1]
     if target is None:
-        return int(np.argmax(output.data[0]))
+        return int(np.argmax(output._data[0]))
     if not isinstance(target, int | np.integer) or isinstance(target, bool) or not (
             0 <= target < classes):
         raise ValueError(f"target must be a class index in [0, {classes - 1}]; got {target!r}")
@@ -77,7 +77,7 @@ def saliency(model: nn.Module, x: Any, target: int | None = None) -> np.ndarray:
     with _frozen(model):
         output, _ = trace(model, xt, grad=True)
         output[0, _target(output, target, "saliency")].backward()
-    return np.abs(xt.grad.data[0]).max(axis=0)
+    return np.abs(xt.grad._data[0]).max(axis=0)
 
 
 def grad_cam(model: nn.Module, x: Any, target: int | None = None,
@@ -139,9 +139,9 @@ def grad_cam(model: nn.Module, x: Any, target: int | None = None,
                              f"{tuple(record.output.shape[1:])}")
         record.output.retain_grad()
         output[0, _target(output, target, "grad_cam")].backward()
-    maps = np.asarray(record.output.data[0], dtype=np.float64)
+    maps = np.asarray(record.output._data[0], dtype=np.float64)
     grad = record.output.grad
-    grads = np.zeros_like(maps) if grad is None else np.asarray(grad.data[0], np.float64)
+    grads = np.zeros_like(maps) if grad is None else np.asarray(grad._data[0], np.float64)
     spatial = tuple(range(1, maps.ndim))
     weights = grads.mean(axis=spatial)
     cam = np.maximum(np.tensordot(weights, maps, axes=1), 0.0)
@@ -165,7 +165,7 @@ def _resample(cam: np.ndarray, geometry: Geometry | None, size: tuple[int, ...])
 
 def _image_for(image: Any, heatmap: np.ndarray) -> np.ndarray:
     """The image as (H, W), (H, W, 3), (L,) or (C, L), scaled to [0, 1] for display."""
-    values = np.asarray(image.data if isinstance(image, Tensor) else image, dtype=np.float64)
+    values = np.asarray(image._data if isinstance(image, Tensor) else image, dtype=np.float64)
     while values.ndim > heatmap.ndim + 1 and values.shape[0] == 1:
         values = values[0]
     spatial = values.shape[-heatmap.ndim:] if values.ndim >= heatmap.ndim else ()

@@ -107,8 +107,8 @@ def equivariance(model_or_layer: nn.Module, x: Any, shifts: Sequence = (1, 2, 4)
     """
     xt = prepare_input(model_or_layer, x, "equivariance")
     moves = _shifts(shifts, xt.ndim - 2)
-    base = _outputs(model_or_layer, xt.data)
-    moved = [_outputs(model_or_layer, _roll(xt.data, shift)) for shift in moves]
+    base = _outputs(model_or_layer, xt._data)
+    moved = [_outputs(model_or_layer, _roll(xt._data, shift)) for shift in moves]
     rows = []
     for name, record in base.items():
         if record.geometry is None:
@@ -118,9 +118,9 @@ def equivariance(model_or_layer: nn.Module, x: Any, shifts: Sequence = (1, 2, 4)
                "inexact": ""}
         inexact = []
         for shift, outputs in zip(moves, moved):
-            expected = _roll(record.output.data, tuple(s // j for s, j in zip(shift, jump)))
-            row[_label(shift)] = _relative(outputs[name].output.data, expected,
-                                           record.output.data)
+            expected = _roll(record.output._data, tuple(s // j for s, j in zip(shift, jump)))
+            row[_label(shift)] = _relative(outputs[name].output._data, expected,
+                                           record.output._data)
             if any(s % j for s, j in zip(shift, jump)):
                 inexact.append(_label(shift).removeprefix("shift "))
         row["inexact"] = ", ".join(inexact)
@@ -175,9 +175,9 @@ def pooling_invariance(model: nn.Module, x: Any, max_shift: int = 3) -> Table:
 
     max_shift = _validate.positive_int(max_shift, "max_shift")
     xt = prepare_input(model, x, "pooling_invariance")
-    base = _outputs(model, xt.data)
+    base = _outputs(model, xt._data)
     sizes = range(1, max_shift + 1)
-    changes = [_changes(model, xt.data, base, size) for size in sizes]
+    changes = [_changes(model, xt._data, base, size) for size in sizes]
     rows = []
     for name, record in base.items():
         row = {"layer": name, "type": type(record.module).__name__}
@@ -199,6 +199,6 @@ def _changes(model: nn.Module, x: np.ndarray, base: dict[str, Any], size: int
     for axis in range(nd):
         shift = tuple(size if a == axis else 0 for a in range(nd))
         for name, record in _outputs(model, _roll(x, shift)).items():
-            reference = base[name].output.data
-            per_axis[name].append(_relative(record.output.data, reference, reference))
+            reference = base[name].output._data
+            per_axis[name].append(_relative(record.output._data, reference, reference))
     return {name: float(np.mean(values)) for name, values in per_axis.items()}

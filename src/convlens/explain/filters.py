@@ -59,7 +59,7 @@ def filters(model: nn.Module, layer: str | nn.Module | None = None) -> list[Any]
     chosen = convs if layer is None else [find_layer(model, layer, convs, "conv layer")]
     figures = []
     for name, conv in chosen:
-        weight = np.asarray(conv.weight.data, dtype=np.float64)
+        weight = np.asarray(conv.weight._data, dtype=np.float64)
         if weight.ndim == 3:
             figures.append(_lines(name, weight))
         elif weight.shape[1] == 3 and conv is convs[0][1]:

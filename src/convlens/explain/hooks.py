@@ -79,7 +79,7 @@ def prepare_input(model: nn.Module, x: Any, op: str) -> Tensor:
     without conv or pooling layers every ``x`` is taken as one sample.
     """
     if isinstance(x, Tensor):
-        x = x.data
+        x = x._data
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{op} expects x to be an ndarray or convlens Tensor; "
                         f"got {type(x).__name__}")

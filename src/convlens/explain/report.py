@@ -148,7 +148,7 @@ def _filters(run: _Run) -> str:
 
 def _input(run: _Run) -> str:
     logits, _ = trace(run.model, prepare_input(run.model, run.sample, "report"))
-    shifted = logits.data[0] - logits.data[0].max()
+    shifted = logits._data[0] - logits._data[0].max()
     probabilities = np.exp(shifted) / np.exp(shifted).sum()
     return (_note(f"The input explained below: {run.sample_label}.")
             + _img(_report_parts.probabilities_figure(run.sample, probabilities, run.classes)))

@@ -25,8 +25,8 @@ def relu(input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
     [0.0, 0.0, 2.0]
     """
     x = _validate.float_tensor(input, "input", "relu")
-    positive = x.data > 0
-    out = np.maximum(x.data, 0)  # not x * (x > 0), which gives -0.0 for negative x
+    positive = x._data > 0
+    out = np.maximum(x._data, 0)  # not x * (x > 0), which gives -0.0 for negative x
     return Tensor._from_op(out, (x,), lambda g: (g * positive,), "Relu")
 
 
@@ -47,8 +47,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: 
     """
     x = _validate.float_tensor(input, "input", "leaky_relu")
     slope = _validate.real_number(negative_slope, "negative_slope")
-    scale = np.where(x.data > 0, 1.0, slope).astype(x.dtype)
-    return Tensor._from_op(x.data * scale, (x,), lambda g: (g * scale,), "LeakyRelu")
+    scale = np.where(x._data > 0, 1.0, slope).astype(x.dtype)
+    return Tensor._from_op(x._data * scale, (x,), lambda g: (g * scale,), "LeakyRelu")
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
@@ -62,8 +62,8 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
     [0.5, 1.0, 0.0]
     """
     x = _validate.float_tensor(input, "input", "sigmoid")
-    e = np.exp(-np.abs(x.data))
-    out = np.where(x.data >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+    e = np.exp(-np.abs(x._data))
+    out = np.where(x._data >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
     return Tensor._from_op(out, (x,), lambda g: (g * out * (1 - out),), "Sigmoid")
 
 
@@ -78,7 +78,7 @@ def tanh(input: Tensor) -> Tensor:  # noqa: A002
     [0.0]
     """
     x = _validate.float_tensor(input, "input", "tanh")
-    out = np.tanh(x.data)
+    out = np.tanh(x._data)
     return Tensor._from_op(out, (x,), lambda g: (g * (1 - out * out),), "Tanh")
 
 
@@ -90,7 +90,7 @@ def _log_softmax(data: np.ndarray, dim: int) -> np.ndarray:
 def _stable_log_softmax(x: Tensor, dim: int) -> tuple[np.ndarray, int]:
     """log_softmax along a validated ``dim``; a 0-d input counts as one element."""
     axis = _validate.dim_index(dim, x.ndim)
-    return _log_softmax(x.data.reshape(x.shape or (1,)), axis).reshape(x.shape), axis
+    return _log_softmax(x._data.reshape(x.shape or (1,)), axis).reshape(x.shape), axis
 
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002

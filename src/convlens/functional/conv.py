@@ -36,22 +36,22 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     ctx = ConvContext(weight=weight, version=weight.version, save=training)
     name = choose(x.shape, weight.shape, spec, algorithm, dtype=x.dtype,
                   requires_grad=training, ctx=ctx)
-    out = _forward(engine(name), x.data, weight.data, spec, ctx)
+    out = _forward(engine(name), x._data, weight._data, spec, ctx)
     if bias is not None:
-        out += bias.data.reshape(-1, *(1,) * nd)
+        out += bias._data.reshape(-1, *(1,) * nd)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     conv_engine = engine(name)
 
     def backward(grad_output):
         grad_output = np.ascontiguousarray(grad_output)
         grad_input = grad_weight = None
-        empty = grad_output.size == 0 or x.data.size == 0
+        empty = grad_output.size == 0 or x._data.size == 0
         if x.requires_grad:
             grad_input = np.zeros(x.shape, x.dtype) if empty else conv_engine.grad_input(
-                grad_output, weight.data, x.shape, spec, ctx=ctx)
+                grad_output, weight._data, x.shape, spec, ctx=ctx)
         if weight.requires_grad:
             grad_weight = np.zeros(weight.shape, x.dtype) if empty else conv_engine.grad_weight(
-                grad_output, x.data, weight.shape, spec, ctx=ctx)
+                grad_output, x._data, weight.shape, spec, ctx=ctx)
         if bias is None:
             return grad_input, grad_weight
         return grad_input, grad_weight, grad_output.sum(axis=(0, *range(2, 2 + nd)))

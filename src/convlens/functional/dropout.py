@@ -60,4 +60,4 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
     else:
         keep = rng.random(x.shape) >= p
         mask = keep.astype(x.dtype) / np.asarray(1 - p, dtype=x.dtype)
-    return Tensor._from_op(x.data * mask, (x,), lambda g: (g * mask,), "Dropout")
+    return Tensor._from_op(x._data * mask, (x,), lambda g: (g * mask,), "Dropout")

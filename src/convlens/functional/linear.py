@@ -59,14 +59,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         if b.shape != (w.shape[0],):
             raise ValueError(f"linear expects bias of shape ({w.shape[0]},); got {b.shape}")
         _validate.same_dtype(x.dtype, b.dtype, ("input", "bias"), "linear")
-    out = x.data @ w.data.T
+    out = x._data @ w._data.T
     if b is not None:
-        out += b.data
+        out += b._data
 
     def backward(g):
         g2 = g.reshape(-1, g.shape[-1])
-        grad_x = g @ w.data if x.requires_grad else None
-        grad_w = g2.T @ x.data.reshape(-1, x.shape[-1]) if w.requires_grad else None
+        grad_x = g @ w._data if x.requires_grad else None
+        grad_w = g2.T @ x._data.reshape(-1, x.shape[-1]) if w.requires_grad else None
         if b is None:
             return grad_x, grad_w
         return grad_x, grad_w, g2.sum(axis=0)

@@ -31,7 +31,7 @@ def _check_target_indices(target: Tensor, logp: Tensor, ignore_index: int, op: s
     if target.shape != expected:
         raise ValueError(f"{op} expects target of shape {expected} for input of shape "
                          f"{logp.shape}; got {target.shape}")
-    t = target.data.reshape(-1).astype(np.int64)
+    t = target._data.reshape(-1).astype(np.int64)
     classes = logp.shape[1]
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bad.any():
@@ -53,7 +53,7 @@ def _coefficients(op: str, logp: Tensor, target: Tensor, w: np.ndarray, ignore_i
         if target.shape != logp.shape:
             raise ValueError(f"{op} expects probability targets shaped like input {logp.shape}; "
                              f"got {target.shape}")
-        coef = ((1 - eps) * _class_last(target.data) + eps / classes) * w    # (M, C)
+        coef = ((1 - eps) * _class_last(target._data) + eps / classes) * w    # (M, C)
         return coef, coef.shape[0], (logp.shape[0], *logp.shape[2:])
     t = _check_target_indices(target, logp, ignore_index, op)
     rows = np.nonzero(t != ignore_index)[0]
@@ -75,10 +75,10 @@ def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # n
         raise ValueError(f"{op} expects input of shape (N, C) or (N, C, *d); got {logp.shape}")
     classes = logp.shape[1]
     w = np.ones(classes, logp.dtype) if weight is None else np.asarray(
-        _validate.float_tensor(weight, "weight", op).data, logp.dtype)
+        _validate.float_tensor(weight, "weight", op)._data, logp.dtype)
     if w.shape != (classes,):
         raise ValueError(f"{op} expects weight of shape ({classes},); got {w.shape}")
-    lp = _class_last(logp.data)                                              # (M, C)
+    lp = _class_last(logp._data)                                              # (M, C)
     coef, denominator, row_shape = _coefficients(op, logp, target, w, ignore_index, eps)
     per_row = -(coef * lp).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):  # an all-ignored mean is nan, as torch
@@ -206,7 +206,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     _validate.one_of(reduction, REDUCTIONS, "reduction")
     if x.shape != y.shape:
         raise ValueError(f"mse_loss expects target of the input's shape {x.shape}; got {y.shape}")
-    diff = x.data - y.data
+    diff = x._data - y._data
     squared = diff * diff
     with np.errstate(divide="ignore", invalid="ignore"):  # the mean of nothing is nan
         out = {"none": squared, "sum": squared.sum(),

@@ -14,7 +14,7 @@ def _stat_array(stat, name: str, channels: int) -> np.ndarray | None:
     """The ndarray behind a running statistic (Tensor or ndarray, updated in place), or None."""
     if stat is None:
         return None
-    array = stat.data if isinstance(stat, Tensor) else stat
+    array = stat._data if isinstance(stat, Tensor) else stat
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{_OP} expects {name} to be a convlens Tensor or ndarray; "
                         f"got {type(stat).__name__}")
@@ -100,12 +100,12 @@ def batch_norm(input: Tensor, running_mean, running_var, weight: Tensor | None =
               _stat_array(running_var, "running_var", x.shape[1]))
     weight, bias = _affine(weight, "weight", x), _affine(bias, "bias", x)
     axes = (0, *range(2, x.ndim))
-    count = x.data.size // max(x.shape[1], 1)
+    count = x._data.size // max(x.shape[1], 1)
     if training and count == 1:
         raise ValueError(f"{_OP} in training needs more than 1 value per channel; "
                          f"got input of shape {x.shape}")
     if training and count > 1:
-        mean, var = x.data.mean(axis=axes), x.data.var(axis=axes)
+        mean, var = x._data.mean(axis=axes), x._data.var(axis=axes)
         _update_running((running_mean, running_var), arrays,
                         (mean, var * count / (count - 1)), momentum)
     elif training:  # an empty batch: nothing to normalise, no statistics to update
@@ -123,14 +123,14 @@ def _normalise(x: Tensor, mean: np.ndarray, var: np.ndarray, eps: float, weight,
     axes = (0, *range(2, x.ndim))
     bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype).reshape(bshape)
-    x_hat = (x.data - mean.reshape(bshape)) * inv_std
-    gamma = np.ones(bshape, x.dtype) if weight is None else weight.data.reshape(bshape)
-    out = x_hat * gamma if bias is None else x_hat * gamma + bias.data.reshape(bshape)
+    x_hat = (x._data - mean.reshape(bshape)) * inv_std
+    gamma = np.ones(bshape, x.dtype) if weight is None else weight._data.reshape(bshape)
+    out = x_hat * gamma if bias is None else x_hat * gamma + bias._data.reshape(bshape)
 
     def backward(g):
         g_hat = g * gamma
-        if batch_stats and x.data.size:  # mean and var depend on x too
-            n = x.data.size // x.shape[1]
+        if batch_stats and x._data.size:  # mean and var depend on x too
+            n = x._data.size // x.shape[1]
             grad_x = inv_std / n * (n * g_hat - g_hat.sum(axis=axes, keepdims=True)
                                     - x_hat * (g_hat * x_hat).sum(axis=axes, keepdims=True))
         else:

@@ -20,7 +20,7 @@ def pad_pairs(x: Tensor, pairs: tuple[tuple[int, int], ...], mode: str,
     ``name`` is the public argument that chose ``mode``, for error messages.
     """
     _padding.check_pad_fits(pairs, x.shape[x.ndim - len(pairs):], mode, name)
-    out = _padding.pad(x.data, pairs, mode, value)
+    out = _padding.pad(x._data, pairs, mode, value)
 
     def backward(grad_output):
         return (_padding.pad_adjoint(grad_output, pairs, mode),)

@@ -148,11 +148,11 @@ def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  #
     """The shared body of max_pool1d/2d; see :func:`max_pool2d`."""
     x, unbatched = _pool_input(op, nd, input)
     kernel, spec = _window_spec(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode)
-    tiled = _is_tiled(x.data, kernel, spec)
+    tiled = _is_tiled(x._data, kernel, spec)
     if tiled:  # the common 2x2 stride-2 case, without the padding and NaN bookkeeping
-        out, tap = _tiled_argmax(x.data, kernel, spec, spec.output_size(x.shape[2:], kernel))
+        out, tap = _tiled_argmax(x._data, kernel, spec, spec.output_size(x.shape[2:], kernel))
     else:
-        out, tap = _argmax_taps(x.data, kernel, spec)
+        out, tap = _argmax_taps(x._data, kernel, spec)
     out_size = out.shape[2:]
 
     def backward(grad_output):
@@ -281,7 +281,7 @@ def avg_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  #
     divisor = _divisor(spec, kernel, x.shape[2:], bool(count_include_pad), divisor_override,
                        x.dtype)
     out_size = spec.output_size(x.shape[2:], kernel)
-    padded = _pad_nd(x.data, spec, 0.0)
+    padded = _pad_nd(x._data, spec, 0.0)
     total = np.zeros((*x.shape[:2], *out_size), dtype=x.dtype)           # (N, C, *S_out)
     for offset in np.ndindex(*kernel):
         total += padded[(..., *spec.window(offset, out_size))]
@@ -390,7 +390,7 @@ def adaptive_avg_pool_nd(op: str, nd: int, input, output_size) -> Tensor:  # noq
     in_size = x.shape[2:]
     out_size = _validate.optional_sizes(output_size, nd, "output_size", in_size)
     bins = [_bin_matrix(n, m, x.dtype) for n, m in zip(in_size, out_size)]
-    out = _apply_bins(x.data, bins)
+    out = _apply_bins(x._data, bins)
 
     def backward(grad_output):
         return (_apply_bins(grad_output, [b.T for b in bins]),)

@@ -114,9 +114,9 @@ def _conv(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
     if module.padding_mode != "zeros" and any(lo or hi for lo, hi in pairs):
         source = _pad_node(ex, x, pairs, module.padding_mode, path)
         pairs = ((0, 0),) * len(pairs)
-    weights = [ex.constant(f"{path}.weight", module.weight.data)]
+    weights = [ex.constant(f"{path}.weight", module.weight._data)]
     if module.bias is not None:
-        weights.append(ex.constant(f"{path}.bias", module.bias.data))
+        weights.append(ex.constant(f"{path}.bias", module.bias._data))
     out = ex.node("Conv", [source, *weights], path, kernel_shape=list(module.kernel_size),
                   strides=list(module.stride), dilations=list(module.dilation),
                   group=module.groups, pads=[lo for lo, _ in pairs] + [hi for _, hi in pairs])
@@ -172,11 +172,11 @@ def _adaptive_avg_pool(ex: Exporter, module, inputs: list[Value], path: str) -> 
 @rule(nn.Linear)
 def _linear(ex: Exporter, module: nn.Linear, inputs: list[Value], path: str) -> Value:
     (x,) = inputs
-    bias = [] if module.bias is None else [ex.constant(f"{path}.bias", module.bias.data)]
+    bias = [] if module.bias is None else [ex.constant(f"{path}.bias", module.bias._data)]
     if len(x.shape) == 2:
-        weight = ex.constant(f"{path}.weight", module.weight.data)
+        weight = ex.constant(f"{path}.weight", module.weight._data)
         return _leaf(ex, module, inputs, "Gemm", path, extra=[weight, *bias], transB=1)
-    weight_t = ex.constant(f"{path}.weight_t", module.weight.data.T)
+    weight_t = ex.constant(f"{path}.weight_t", module.weight._data.T)
     out = _leaf(ex, module, inputs, "MatMul", path, extra=[weight_t])
     if bias:
         out = Value(ex.node("Add", [out.name, *bias], path), out.probe)
@@ -189,11 +189,11 @@ def _batch_norm(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
         raise UnsupportedError(f"to_onnx needs running statistics for {type(module).__name__} "
                                f"(at {path!r}); it was built with track_running_stats=False")
     channels, dtype = module.num_features, module.running_mean.dtype
-    scale = np.ones(channels, dtype) if module.weight is None else module.weight.data
-    shift = np.zeros(channels, dtype) if module.bias is None else module.bias.data
+    scale = np.ones(channels, dtype) if module.weight is None else module.weight._data
+    shift = np.zeros(channels, dtype) if module.bias is None else module.bias._data
     extra = [ex.constant(f"{path}.{name}", value) for name, value in
-             (("weight", scale), ("bias", shift), ("running_mean", module.running_mean.data),
-              ("running_var", module.running_var.data))]
+             (("weight", scale), ("bias", shift), ("running_mean", module.running_mean._data),
+              ("running_var", module.running_var._data))]
     return _leaf(ex, module, inputs, "BatchNormalization", path, extra=extra,
                  epsilon=float(module.eps))
 
@@ -276,7 +276,7 @@ def _pad(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
 
 @rule(layers.Constant)
 def _constant(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
-    return Value(ex.constant(path, module.value.data), module())
+    return Value(ex.constant(path, module.value._data), module())
 
 
 @rule(layers.Gemm)

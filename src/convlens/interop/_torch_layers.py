@@ -208,7 +208,7 @@ def build(module: nn.Module, torch) -> Any:
         name, arguments = _POOLS[kind]
         return getattr(torch.nn, name)(**{a: getattr(module, a) for a in arguments})
     if kind is layers.Constant:
-        return classes["Constant"](torch.from_numpy(module.value.data.copy()))
+        return classes["Constant"](torch.from_numpy(module.value._data.copy()))
     functions = _op_functions(torch)
     if kind in functions:
         return classes["Op"](kind.__name__, functions[kind](module))

@@ -145,7 +145,7 @@ def to_torch(model: nn.Module):
     dtypes = {p.dtype for p in model.state_dict().values() if p.dtype.kind == "f"}
     if np.dtype(np.float64) in dtypes:
         result = result.double()
-    state = {key: torch.from_numpy(np.array(value.data)) for key, value in
+    state = {key: torch.from_numpy(np.array(value._data)) for key, value in
              model.state_dict().items()}
     result.load_state_dict(state, strict=True)
     return result.train(model.training)

@@ -290,9 +290,9 @@ class Module:
         # In place, so parameter identity (and optimizers holding them) survive the cast.
         for tensor in (*self.parameters(), *self.buffers()):
             if tensor.dtype.kind == "f" and tensor.dtype != dtype:
-                tensor.data = tensor.data.astype(dtype)
+                tensor.data = tensor._data.astype(dtype)
                 if tensor.grad is not None:
-                    tensor.grad = Tensor(tensor.grad.data.astype(dtype))
+                    tensor.grad = Tensor(tensor.grad._data.astype(dtype))
         return self
 
     def float(self) -> Module:

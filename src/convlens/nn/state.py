@@ -50,7 +50,7 @@ def as_state_array(value: Any, key: str) -> np.ndarray:
     CPU torch tensors (a tensor that requires grad is detached first, duck-typed).
     """
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     try:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError):

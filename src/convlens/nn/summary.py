@@ -151,9 +151,9 @@ def _merge(fields: list[Field]) -> Field:
 def _macs(module: Module, x: Tensor, out: Tensor) -> int:
     if isinstance(module, _ConvNd):
         per_output = module.in_channels // module.groups * math.prod(module.kernel_size)
-        return int(out.data.size) * per_output
+        return int(out._data.size) * per_output
     if isinstance(module, Linear):
-        return int(out.data.size) * module.in_features
+        return int(out._data.size) * module.in_features
     return 0
 
 
@@ -211,7 +211,7 @@ class _Recorder:
         if isinstance(x, Tensor) and isinstance(out, Tensor):
             row["macs"] = _macs(module, x, out)
             if isinstance(module, _ConvNd):
-                in_size, out_size = int(x.data.size), int(out.data.size)
+                in_size, out_size = int(x._data.size), int(out._data.size)
                 bias = out_size if module.bias is not None else 0
                 conv_params = sum(p.numel() for p in own)
                 row["fc_params"] = in_size * out_size + bias

@@ -97,9 +97,9 @@ class Adam(Optimizer):
         lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
         state = self.state.setdefault(p, {})
         if "step" not in state:
-            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+            state.update(step=0, exp_avg=np.zeros_like(p._data), exp_avg_sq=np.zeros_like(p._data))
         if group["amsgrad"] and "max_exp_avg_sq" not in state:
-            state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            state["max_exp_avg_sq"] = np.zeros_like(p._data)
         state["step"] += 1
         step = state["step"]
         if group["maximize"]:
@@ -108,7 +108,7 @@ class Adam(Optimizer):
             if group["decoupled_weight_decay"]:
                 p.mul_(1 - lr * weight_decay)
             else:
-                grad = grad + weight_decay * p.data
+                grad = grad + weight_decay * p._data
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         _lerp_(exp_avg, grad, 1 - beta1)
         exp_avg_sq *= beta2

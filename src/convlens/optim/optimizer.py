@@ -311,7 +311,7 @@ def _param_list(params: Any, where: str) -> list[Tensor]:
 
 def _grad_array(p: Tensor, name: str) -> np.ndarray:
     """The gradient of ``p`` as an ndarray of ``p``'s dtype and shape (never written to)."""
-    grad = p.grad.data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
+    grad = p.grad._data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
     if grad.shape != p.shape:
         raise ValueError(f"{name}.grad must have the parameter's shape {p.shape}; "
                          f"got {grad.shape}")

@@ -94,7 +94,7 @@ class SGD(Optimizer):
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p._data
         momentum = group["momentum"]
         if momentum != 0:
             state = self.state.setdefault(p, {})

@@ -21,7 +21,7 @@ _ARRAY = "__array__"
 def split_state(tree: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
     """Move every ndarray/Tensor in ``tree`` into ``arrays``; return the JSON-able rest."""
     if isinstance(tree, Tensor):
-        tree = tree.data
+        tree = tree._data
     if isinstance(tree, np.ndarray):
         arrays[prefix] = tree
         return {_ARRAY: prefix}

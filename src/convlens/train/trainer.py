@@ -37,7 +37,7 @@ def evaluate(model, loader, loss: Callable = F.cross_entropy) -> dict[str, float
         for x, y in loader:
             logits = model(x)
             total_loss += float(loss(logits, y).item()) * len(y)
-            correct += int((logits.data.argmax(axis=1) == y.data).sum())
+            correct += int((logits._data.argmax(axis=1) == y._data).sum())
             count += len(y)
     model.train(was_training)
     if count == 0:
@@ -135,7 +135,7 @@ class Trainer:
                 self.scheduler.step()
             total_loss += value * len(y)
             if logits.ndim == 2:
-                correct += int((np.argmax(logits.data, axis=1) == y.data).sum())
+                correct += int((np.argmax(logits._data, axis=1) == y._data).sum())
             count += len(y)
             progress.step(value)
         self._loader_epoch += 1
