@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from ._version import __version__
 
 COMMANDS: tuple[str, ...] = ("train", "evaluate", "predict", "summary", "experiment", "explain",
-                             "filter", "export", "bench")
+                             "filter", "export", "bench", "explore")
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -185,6 +185,19 @@ class Browser:
         return [event["params"]["request"]["url"] for event in self.events
                 if event["method"] == "Network.requestWillBeSent"]
 
+    def mouse(self, kind: str, x: float, y: float) -> None:
+        """A real mouse event at viewport point (x, y): ``moved``, ``pressed`` or ``released``."""
+        params: dict[str, Any] = {"type": f"mouse{kind.capitalize()}", "x": x, "y": y}
+        if kind != "moved":
+            params.update(button="left", clickCount=1)
+        self.call("Input.dispatchMouseEvent", params, session=True)
+
+    def click(self, x: float, y: float) -> None:
+        """Press and release the left button at viewport point (x, y)."""
+        self.mouse("moved", x, y)
+        self.mouse("pressed", x, y)
+        self.mouse("released", x, y)
+
     def screenshot(self, path: str, full_page: bool = False) -> bytes:
         """Save a PNG of the viewport (or the whole page) to ``path`` and return its bytes."""
         params: dict[str, Any] = {"format": "png"}

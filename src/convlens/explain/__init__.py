@@ -14,9 +14,11 @@ from .equivariance import equivariance, pooling_invariance
 from .filters import filters
 from .receptive import receptive_field
 from .report import report
+from .explore import explore
 
 __all__ = [
     "activations", "animate_conv", "conv_frame", "equivariance", "filters", "grad_cam",
     "overlay", "parameter_efficiency", "plot_activations", "pooling_invariance",
     "receptive_field", "report", "saliency",
+    "explore",
 ]

@@ -162,9 +162,12 @@ CL.fmt = function (v) {
   return Number(v.toPrecision(6)).toString();
 };
 
-CL.short = function (v) {
+// Numbers in the dot-product grids: 3 significant digits (the full value is the cell's title).
+CL.cellText = function (v) {
+  if (v === null || v === undefined) return "pad";
   if (!isFinite(v)) return v > 0 ? "inf" : "-inf";
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
+  if (v === 0) return "0";
+  return Math.abs(v) >= 1000 ? v.toExponential(1) : Number(v.toPrecision(3)).toString().replace(/^(-?)0\./, "$1.");
 };
 
 CL.el = function (tag, attrs, children) {

@@ -7,7 +7,10 @@ CL.grid = function (values, rows, cols, cls, winner) {
     const tr = CL.el("tr");
     for (let b = 0; b < cols; b++) {
       const k = a * cols + b;
-      tr.appendChild(CL.el("td", { class: cls + (k === winner ? " winner" : ""), text: CL.fmt(values[k]) }));
+      const v = values[k], td = CL.el("td", { class: cls + (k === winner ? " winner" : ""), text: CL.cellText(v),
+                                              title: CL.fmt(v) });
+      td.dataset.v = v === null ? "pad" : String(v);
+      tr.appendChild(td);
     }
     table.appendChild(tr);
   }
@@ -17,9 +20,10 @@ CL.grid = function (values, rows, cols, cls, winner) {
 CL.convPanel = function (node, c, i, j, panel) {
   const dot = CL.convDot(node, CL.state.ex, c, i, j), shown = 4;
   const channels = dot.channels.map((ch) => CL.el("div", { class: "dp-channel", "data-cin": ch.cin }, [
-    CL.el("span", { class: "dp-label", text: "in " + ch.cin }), CL.grid(ch.window, dot.kh, dot.kw, "w"),
-    CL.el("span", { class: "op", text: "\u00b7" }), CL.grid(ch.kernel, dot.kh, dot.kw, "k"),
-    CL.el("span", { class: "op", text: "=" }), CL.el("span", { class: "dp-partial", text: CL.fmt(ch.partial) }),
+    CL.el("div", { class: "dp-label" }, [`input channel ${ch.cin}: window \u00b7 kernel = `,
+                                         CL.el("span", { class: "dp-partial", text: CL.fmt(ch.partial) })]),
+    CL.el("div", { class: "dp-grids" }, [CL.grid(ch.window, dot.kh, dot.kw, "w"),
+                                         CL.el("span", { class: "op", text: "\u00b7" }), CL.grid(ch.kernel, dot.kh, dot.kw, "k")]),
   ]));
   const list = CL.el("div", { class: "dp" }, channels.slice(0, shown));
   if (channels.length > shown) {
@@ -32,7 +36,7 @@ CL.convPanel = function (node, c, i, j, panel) {
   panel.appendChild(CL.el("p", { class: "dp-total" }, [
     "\u03a3 = ", CL.el("span", { class: "dp-sum", text: CL.fmt(dot.sum) }),
     dot.hasBias ? " + bias " : " (no bias) + ", CL.el("span", { class: "dp-bias", text: CL.fmt(dot.bias) }),
-    " = ", CL.el("b", { class: "dp-value", text: CL.fmt(dot.value) })]));
+    " = value ", CL.el("b", { class: "dp-value", text: CL.fmt(dot.value) })]));
 };
 
 CL.poolPanel = function (node, c, i, j, panel) {
@@ -76,8 +80,10 @@ CL.hoverUnit = function (id, c, i, j, canvas) {
   panel.innerHTML = "";
   panel.dataset.node = id; panel.dataset.channel = c; panel.dataset.i = i; panel.dataset.j = j;
   panel.appendChild(CL.el("h3", { text: `${id === 0 ? "input" : node.name} (${node.type}), map ${c}, ${where}` }));
-  const value = CL.valueOf(node, c, i, j);
-  if (value !== null) panel.appendChild(CL.el("p", { class: "stored", text: "value shown: " + CL.fmt(value) }));
+  const value = CL.valueOf(node, c, i, j), exact = node.op && node.op.op === "conv";
+  if (value !== null && !exact) {
+    panel.appendChild(CL.el("p", { class: "stored", text: "value \u2248 " + CL.fmt(value) + " (maps are stored with 8 bits)" }));
+  }
   const rf = CL.drawOutlines(node, i, j);
   if (id !== 0) {
     panel.appendChild(CL.el("p", { class: "rf-text", text: rf
