@@ -11,10 +11,10 @@ from .animate import animate_conv, conv_frame
 from .attribution import grad_cam, overlay, saliency
 from .efficiency import parameter_efficiency
 from .equivariance import equivariance, pooling_invariance
+from .explore import explore
 from .filters import filters
 from .receptive import receptive_field
 from .report import report
-from .explore import explore
 
 __all__ = [
     "activations", "animate_conv", "conv_frame", "equivariance", "filters", "grad_cam",

@@ -33,7 +33,7 @@ CL.afterChain = function (node, c, cell) {
 CL.convDetail = function (node, c, body) {
   const op = node.op, ex = CL.state.ex, [h, w] = CL.hw(node), [, perGroup, kh, kw] = op.weight.shape;
   const [x, C, Hp, Wp] = CL.opInput(op), weight = CL.unpack(op.weight);
-  const bias = op.bias ? CL.unpack(op.bias)[c] : 0, cell = CL.bigCell(h, w, 150);
+  const bias = op.bias ? CL.unpack(op.bias)[c] : 0, cell = CL.bigCell(h, w, 110);
   body.appendChild(CL.el("p", { class: "note", text:
     `Filter ${c} has shape ${perGroup}\u00d7${CL.nd2(kh, kw)}: one ${CL.nd2(kh, kw)} slice for each of the ` +
     `${perGroup} input channels it reads, so it spans the full depth of its input. Stride ${op.stride[1]}, ` +
@@ -52,7 +52,7 @@ CL.convDetail = function (node, c, body) {
   body.appendChild(filter);
   body.appendChild(CL.el("h3", { text: "Input channel \u2217 kernel slice = contribution (hover any map)" }));
   const rows = CL.el("div", { class: "rows" }), total = new Float64Array(h * w).fill(bias);
-  const channels = CL.convChannels(node, c), inCell = CL.bigCell(Hp, Wp, 120);
+  const channels = CL.convChannels(node, c), inCell = CL.bigCell(Hp, Wp, 110);
   channels.forEach((cin, k) => {
     const part = CL.convContribution(node, ex, c, k);
     part.forEach((v, m) => { total[m] += v; });
