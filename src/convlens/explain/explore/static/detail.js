@@ -7,7 +7,8 @@ CL.bigCell = (h, w, target) => Math.max(1, Math.min(16, Math.floor((target || 16
 // A canvas of a map drawn `cell` CSS pixels per unit; hovering it reports units of `node`.
 CL.detailCanvas = function (values, h, w, cell, cls, hover) {
   const canvas = CL.el("canvas", { class: "map " + (cls || "") });
-  CL.drawMap(canvas, values, h, w, h === 1 ? { width: 260, height: 60 } : {});
+  // 1-D maps are line plots; 1-D kernels stay a strip of cells, like 2-D ones.
+  CL.drawMap(canvas, values, h, w, h === 1 ? { width: 260, height: 60, strip: cls === "kernel" } : {});
   CL.scaleCanvas(canvas, cell);
   if (hover) {
     canvas.addEventListener("mousemove", (event) => hover(...CL.unitAt(canvas, event, h, w), canvas));

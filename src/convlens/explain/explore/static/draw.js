@@ -95,20 +95,22 @@ CL.drawStrip = function (canvas, overlay) {
   }
 };
 
-// A vector (flattened or fully connected layer) as bars, one per unit.
+// A vector (flattened or fully connected layer) as a line plot standing on end: unit k at
+// height k, its value across, with a faint area down to zero.
 CL.drawVector = function (canvas, values, opts) {
   const o = opts || {}, W = o.width || 64, H = o.height || 120, n = values.length;
   canvas.width = W; canvas.height = H;
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#fbfbfb"; ctx.fillRect(0, 0, W, H);
   const scale = CL.peak(values), mid = W / 2;
-  for (let k = 0; k < n; k++) {
-    const t = values[k] / scale, rgb = CL.diverging(t);
-    ctx.fillStyle = `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`;
-    const y0 = k * H / n, dy = Math.max(H / n, 1);
-    ctx.fillRect(t >= 0 ? mid : mid + t * mid, y0, Math.abs(t) * mid, dy);
-  }
-  ctx.fillStyle = "#999"; ctx.fillRect(mid, 0, 1, H);
+  const x = (k) => mid + values[k] / scale * (mid - 2), y = (k) => n === 1 ? H / 2 : 1 + k * (H - 2) / (n - 1);
+  ctx.fillStyle = "rgba(178, 24, 43, 0.18)"; ctx.beginPath(); ctx.moveTo(mid, y(0));
+  for (let k = 0; k < n; k++) ctx.lineTo(x(k), y(k));
+  ctx.lineTo(mid, y(n - 1)); ctx.fill();
+  ctx.strokeStyle = "#999"; ctx.beginPath(); ctx.moveTo(mid, 0); ctx.lineTo(mid, H); ctx.stroke();
+  ctx.strokeStyle = "#b2182b"; ctx.lineWidth = 1; ctx.beginPath();
+  for (let k = 0; k < n; k++) { if (k === 0) ctx.moveTo(x(k), y(k)); else ctx.lineTo(x(k), y(k)); }
+  ctx.stroke();
   canvas.dataset.kind = "vector";
   canvas.dataset.units = n;
 };

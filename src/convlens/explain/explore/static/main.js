@@ -13,7 +13,7 @@ CL.drawAll = function () {
   document.querySelectorAll("#columns canvas.map").forEach((canvas) => {
     const node = CL.nodes[canvas.dataset.node], [h, w] = CL.hw(node);
     CL.drawMap(canvas, CL.nodeMap(node, ex, Number(canvas.dataset.channel)), h, w,
-               { width: 100, height: node.shown <= 8 ? 34 : 22 });
+               { width: 84, height: node.shown <= 8 ? 34 : 22 });
     CL.scaleCanvas(canvas, Number(canvas.dataset.cell));
   });
   document.querySelectorAll("#columns canvas.vector").forEach((canvas) => {

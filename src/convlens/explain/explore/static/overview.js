@@ -12,7 +12,7 @@ CL.cellFor = function (count, h, w) {
 CL.columnHeader = function (node) {
   const merge = node.inputs.length > 1 ? (node.type.match(/cat/i) ? "stacks " : "adds ") +
     node.inputs.length + " inputs" : "";
-  return CL.el("div", { class: "col-head" }, [
+  return CL.el("div", { class: "col-head", title: `${node.name} (${node.type}), output ${CL.shapeText(node.shape)}` }, [
     CL.el("div", { class: "col-name", text: node.id === 0 ? "input" : node.name }),
     CL.el("div", { class: "col-type", text: node.type + (merge ? " \u00b7 " + merge : "") }),
     CL.el("div", { class: "col-shape", text: CL.shapeText(node.shape) }),
@@ -77,7 +77,7 @@ CL.buildColumn = function (node) {
   } else if (node.id !== CL.data.output) {
     col.appendChild(CL.el("div", { class: "note", text: "not stored" }));
   }
-  if (node.id === CL.data.output) CL.outputColumn(col);
+  if (node.id === CL.data.output) { CL.outputColumn(col); col.dataset.wide = "1"; }
   return col;
 };
 
@@ -122,6 +122,7 @@ CL.buildStrip = function () {
   CL.data.examples.forEach((example, ex) => {
     const canvas = CL.el("canvas", { class: "thumb" });
     CL.drawPicture(canvas, ex, null);
+    if (CL.data.nd === 1) canvas.classList.add("line");
     const cls = CL.data.classes, wrong = example.label !== null && example.pred !== null && example.label !== example.pred;
     const text = (example.pred === null ? "" : "predicted " + cls[example.pred] + " (" +
       example.probs[example.pred].toFixed(2) + ")") +
