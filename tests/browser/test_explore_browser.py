@@ -227,3 +227,49 @@ def test_max_pool_hover_shows_the_winning_input(browser, page):
     a, b = np.unravel_index(np.argmax(window), window.shape)
     assert f"won by input unit ({12 + a}, {14 + b})" in text
     assert browser.evaluate("document.querySelectorAll('#hoverinfo td.winner').length") == 1
+
+
+def _odd_model():
+    cl.manual_seed(1)
+    return nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=2, dilation=2, groups=2, padding_mode="circular"),
+        nn.ReLU(), nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+        nn.Conv2d(4, 3, (3, 2), stride=(2, 1), padding=1, bias=False),
+        nn.AvgPool2d(2, padding=1, count_include_pad=False))
+
+
+@pytest.mark.parametrize("rank", [1, 2])
+def test_every_unit_of_odd_layers_is_recomputed_exactly(browser, tmp_path, rank):
+    """The page's arithmetic, for every unit of every conv and pool layer, equals the layers'
+    own outputs: strides, dilation, groups, circular padding, ceil_mode and pool padding."""
+    if rank == 2:
+        model = _odd_model()
+        x = np.random.default_rng(2).standard_normal((2, 2, 11, 9)).astype(np.float32)
+    else:
+        cl.manual_seed(3)
+        model = nn.Sequential(nn.Conv1d(2, 4, 3, stride=2, dilation=2, padding=3, groups=2,
+                                        padding_mode="reflect"), nn.MaxPool1d(2, padding=1),
+                              nn.Conv1d(4, 2, 1))
+        x = np.random.default_rng(4).standard_normal((2, 2, 23)).astype(np.float32)
+    seen = {}
+    handles = [m.register_forward_hook(lambda m, i, o, name=name: seen.__setitem__(
+        name, o.numpy().copy())) for name, m in layers(model)]
+    model.eval()
+    with cl.no_grad():
+        model(cl.tensor(x))
+    for handle in handles:
+        handle.remove()
+    path = tmp_path / "odd.html"
+    cl.explain.explore(model, x, attribution=False).save(path)
+    browser.open(path.as_uri())
+    assert browser.console_errors() == []
+    computed = browser.evaluate(
+        "CL.data.nodes.filter(n => n.op).map(n => { const [h, w] = CL.hw(n), out = []; "
+        "for (let ex = 0; ex < CL.data.examples.length; ex++) for (let c = 0; c < n.shown; c++)"
+        " for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) out.push(n.op.op === 'conv'"
+        " ? CL.convDot(n, ex, c, i, j).value : CL.poolWindow(n, ex, c, i, j).value); "
+        "return [n.name, out]; })")
+    assert {name for name, _ in computed} == {name for name, m in layers(model) if isinstance(
+        m, nn.Conv1d | nn.Conv2d | nn.MaxPool1d | nn.MaxPool2d | nn.AvgPool2d)}
+    for name, values in computed:
+        np.testing.assert_allclose(values, seen[name].ravel(), atol=1e-5, err_msg=name)

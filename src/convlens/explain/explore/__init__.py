@@ -74,9 +74,9 @@ def _as_batch(model: nn.Module, images: Any) -> np.ndarray:
         raise TypeError(f"explore expects images to be an ndarray, Tensor or list of samples; "
                         f"got {type(images).__name__}")
     nd = spatial_rank(model)
-    if nd is None:
-        raise ValueError("explore needs a model with a conv or pooling layer; this one has "
-                         "neither")
+    if nd not in (1, 2):
+        raise ValueError(f"explore needs a model whose first conv or pooling layer is 1-D or "
+                         f"2-D; this one has {'none' if nd is None else f'a {nd}-D one'}")
     if images.ndim == nd + 1:
         images = images[None]
     layout = "(C, L)" if nd == 1 else "(C, H, W)"
@@ -153,7 +153,8 @@ def explore(model: nn.Module, images: Any, labels: Sequence[int] | None = None,
                                                                      range(width)]
     if len(classes) != width:
         raise ValueError(f"classes must name the model's {width} outputs; got {len(classes)}")
-    labels = [None if label is None else int(label) for label in (labels or [])]
+    labels = [] if labels is None else [None if label is None else int(label)
+                                        for label in labels]
     if labels and len(labels) != x.shape[0]:
         raise ValueError(f"labels must give one class per image ({x.shape[0]}); got "
                          f"{len(labels)}")

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import _validate
+from ... import _validate, nn
 from ...conv import geometry as conv_geometry
 from ...conv import padding as conv_padding
 from ...nn.conv import _ConvNd
@@ -72,7 +72,8 @@ def window_op(node: Node, nd: int, shown: int) -> dict[str, Any] | None:
     """The arithmetic of ``node`` for the page, or None for layers it does not redo."""
     if node.module is None or len(node.sources) != 1 or node.sources[0].ndim != nd + 2:
         return None
-    if isinstance(node.module, _ConvNd) and node.module._nd == nd:
+    # Conv1d/Conv2d only: a transposed conv (if a subclass of _ConvNd) slides differently.
+    if isinstance(node.module, nn.Conv1d | nn.Conv2d) and node.module._nd == nd:
         return conv_op(node, nd, shown)
     if isinstance(node.module, _MaxPoolNd | _AvgPoolNd) and node.module._nd == nd:
         return pool_op(node, nd, shown)
