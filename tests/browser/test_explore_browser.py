@@ -208,11 +208,11 @@ def test_switching_the_example_changes_maps_and_probabilities(browser, page):
     np.testing.assert_allclose(shown, expected, atol=1e-5)
 
 
-def test_max_pool_hover_shows_the_winning_input(browser, page):
-    if page["name"] != "lenet5":
-        pytest.skip("lenet5 has the max pools")
-    _open(browser, page)
-    model, x = page["model"], page["x"]
+def test_max_pool_hover_shows_the_winning_input(browser, tmp_path, tmp_path_factory):
+    model, x, labels = _model("lenet5", tmp_path_factory)
+    path = tmp_path / "lenet5.html"
+    cl.explain.explore(model, x[:2], attribution=False).save(path)
+    browser.open(path.as_uri())
     name, pool = _first(model, nn.MaxPool2d)
     seen = []
     handle = pool.register_forward_hook(lambda m, inputs, out: seen.append(inputs[0].numpy()))

@@ -106,7 +106,8 @@ CL.poolDetail = function (node, c, body) {
   for (let i = 0; i < h; i++) {
     for (let j = 0; j < w; j++) {
       const win = CL.poolWindow(node, ex, c, i, j);
-      if (win.winner >= 0) {
+      const real = win.values.filter((v) => v !== null);
+      if (win.winner >= 0 && Math.max(...real) > Math.min(...real)) {  // a tie has no winner
         const [y, xx] = win.positions[win.winner];
         winners.push((y + op.pad[0]) * Wp + xx + op.pad[1]);
       }
@@ -115,7 +116,7 @@ CL.poolDetail = function (node, c, body) {
   const kind = op.op === "maxpool" ? "the largest" : "the mean";
   body.appendChild(CL.el("p", { class: "note", text:
     `Each output unit is ${kind} of a ${CL.nd2(...op.kernel)} window (stride ${op.stride[1]}) of input ` +
-    `channel ${c}; each channel is pooled on its own.` + (winners.length ? " Outlined: the input that won each window." : "") +
+    `channel ${c}; each channel is pooled on its own.` + (op.op === "maxpool" ? " Outlined: the input that won each window (not drawn where all its numbers are equal)." : "") +
     " Move the input by a pixel and most winners stay in their windows: the output hardly changes." }));
   const cellIn = CL.bigCell(Hp, Wp, 200), input = CL.detailCanvas(xin, Hp, Wp, cellIn, "slice");
   input.id = "pool-input";

@@ -80,7 +80,7 @@ CL.hoverUnit = function (id, c, i, j, canvas) {
   panel.innerHTML = "";
   panel.dataset.node = id; panel.dataset.channel = c; panel.dataset.i = i; panel.dataset.j = j;
   panel.appendChild(CL.el("h3", { text: `${id === 0 ? "input" : node.name} (${node.type}), map ${c}, ${where}` }));
-  const value = CL.valueOf(node, c, i, j), exact = node.op && node.op.op === "conv";
+  const value = CL.valueOf(node, c, i, j), exact = !!node.op;
   if (value !== null && !exact) {
     panel.appendChild(CL.el("p", { class: "stored", text: "value \u2248 " + CL.fmt(value) + " (maps are stored with 8 bits)" }));
   }
