@@ -48,6 +48,14 @@ def test_cli_page_is_small_and_opens_fast(run, browser, tmp_path, capsys):
     assert len(examples) == 8
     assert any(e["pred"] != e["label"] for e in examples)  # the strip shows mistakes too
     assert browser.evaluate("document.querySelectorAll('.example.wrong').length") >= 1
+    # the overlays repaint the input picture; picking another class repaints it again
+    picture = "document.querySelector('#columns canvas.picture').toDataURL()"
+    plain = browser.evaluate(picture)
+    browser.evaluate("document.getElementById('show-saliency').click()")
+    salient = browser.evaluate(picture)
+    browser.evaluate("document.querySelector('.prob[data-class=\"3\"]').click()")
+    assert len({plain, salient, browser.evaluate(picture)}) == 3
+    assert browser.evaluate("document.getElementById('selected-class').textContent") == "3"
 
 
 def test_layers_and_max_maps_say_what_they_leave_out(run, browser, tmp_path):
