@@ -16,7 +16,7 @@ from convlens.explain.hooks import layers
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=INSTALL_HINT)
 
-MODELS = ("lenet5", "mnist1d_cnn", "resnet_small", "onnx_resnet")
+MODELS = ("lenet5", "mnist1d_cnn", "resnet_small", "onnx_resnet", "from_torch")
 
 
 def _model(name, tmp_path_factory):
@@ -29,6 +29,15 @@ def _model(name, tmp_path_factory):
     if name == "mnist1d_cnn":
         x = rng.standard_normal((4, 1, 40)).astype(np.float32)
         return cl.models.create("mnist1d_cnn", channels=8), x, None
+    if name == "from_torch":
+        torch = pytest.importorskip("torch")
+        torch.manual_seed(0)
+        tnn = torch.nn
+        module = tnn.Sequential(tnn.Conv2d(1, 4, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+                                tnn.Conv2d(4, 6, 3), tnn.ReLU(), tnn.Flatten(),
+                                tnn.Linear(6 * 5 * 5, 10))
+        x = rng.random((3, 1, 14, 14)).astype(np.float32)
+        return cl.interop.from_torch(module), x, None
     model = cl.models.create("resnet_small", width=4)
     for module in model.modules():  # BatchNorm with statistics that are not the identity
         if isinstance(module, nn.BatchNorm2d):
