@@ -1,0 +1,236 @@
+"""torch's top-level tensor functions (``torch.max``, ``torch.flatten``, ``torch.topk``, ...)
+as thin forms of the Tensor methods, with torch's arguments and return types.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _ops
+from ._opbase import as_tensor as _as_tensor
+from ._ops_linalg import bmm, einsum, mm
+
+__all__ = [
+    "abs", "add", "allclose", "amax", "amin", "argmax", "argmin", "argsort", "bmm", "chunk",
+    "clamp", "clip", "div", "einsum", "equal", "exp", "flatten", "gather", "index_select",
+    "isfinite", "isnan", "lerp", "log", "masked_fill", "matmul", "max", "maximum", "mean",
+    "min", "minimum", "mm", "mul", "neg", "norm", "numel", "permute", "pow", "relu",
+    "reshape", "sigmoid", "sort", "split", "sqrt", "squeeze", "std", "sub", "sum", "tanh",
+    "topk", "transpose", "unsqueeze", "var", "scatter", "scatter_add",
+]
+
+
+def max(input: Any, dim: Any = None, keepdim: bool = False):  # noqa: A001, A002
+    """``torch.max``: the maximum; ``(values, indices)`` along an int ``dim``; or, given a
+    tensor as second argument, the elementwise maximum."""
+    return _as_tensor(input).max(dim, keepdim)
+
+
+def min(input: Any, dim: Any = None, keepdim: bool = False):  # noqa: A001, A002
+    """``torch.min``: as :func:`max`, for the minimum."""
+    return _as_tensor(input).min(dim, keepdim)
+
+
+def argmax(input: Any, dim: Any = None, keepdim: bool = False):  # noqa: A002
+    return _ops.argmax(_as_tensor(input), dim, keepdim)
+
+
+def argmin(input: Any, dim: Any = None, keepdim: bool = False):  # noqa: A002
+    return _ops.argmin(_as_tensor(input), dim, keepdim)
+
+
+def amax(input: Any, dim: Any = (), keepdim: bool = False):  # noqa: A002
+    return _ops.amax(_as_tensor(input), None if dim == () else dim, keepdim)
+
+
+def amin(input: Any, dim: Any = (), keepdim: bool = False):  # noqa: A002
+    return _ops.amin(_as_tensor(input), None if dim == () else dim, keepdim)
+
+
+def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None):  # noqa: A001,A002
+    return _ops.sum(_as_tensor(input), dim, keepdim, dtype)
+
+
+def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None):  # noqa: A002
+    return _ops.mean(_as_tensor(input), dim, keepdim, dtype)
+
+
+def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+        correction: Any = None):
+    return _ops.std(_as_tensor(input), dim, unbiased, keepdim, correction=correction)
+
+
+def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+        correction: Any = None):
+    return _ops.var(_as_tensor(input), dim, unbiased, keepdim, correction=correction)
+
+
+def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False):  # noqa: A002
+    return _ops.norm(_as_tensor(input), p, dim, keepdim)
+
+
+def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    return _ops.topk(_as_tensor(input), k, dim, largest, sorted)
+
+
+def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
+    return _ops.sort(_as_tensor(input), dim, descending, stable)
+
+
+def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
+    return _ops.argsort(_as_tensor(input), dim, descending, stable)
+
+
+def exp(input: Any):  # noqa: A002
+    return _ops.exp(_as_tensor(input))
+
+
+def log(input: Any):  # noqa: A002
+    return _ops.log(_as_tensor(input))
+
+
+def sqrt(input: Any):  # noqa: A002
+    return _ops.sqrt(_as_tensor(input))
+
+
+def abs(input: Any):  # noqa: A001, A002
+    return _ops.absolute(_as_tensor(input))
+
+
+def neg(input: Any):  # noqa: A002
+    return _ops.neg(_as_tensor(input))
+
+
+def clamp(input: Any, min: Any = None, max: Any = None):  # noqa: A001, A002
+    return _ops.clamp(_as_tensor(input), min, max)
+
+
+clip = clamp
+
+
+def pow(input: Any, exponent: Any):  # noqa: A001, A002
+    return _ops.power(input, exponent)
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1):  # noqa: A002
+    return _ops.add(input, other if alpha == 1 else _ops.mul(other, alpha))
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1):  # noqa: A002
+    return _ops.sub(input, other if alpha == 1 else _ops.mul(other, alpha))
+
+
+def mul(input: Any, other: Any):  # noqa: A002
+    return _ops.mul(input, other)
+
+
+def div(input: Any, other: Any):  # noqa: A002
+    return _ops.div(input, other)
+
+
+def maximum(input: Any, other: Any):  # noqa: A002
+    return _ops.maximum(input, other)
+
+
+def minimum(input: Any, other: Any):  # noqa: A002
+    return _ops.minimum(input, other)
+
+
+def lerp(input: Any, end: Any, weight: Any):  # noqa: A002
+    return _ops.lerp(input, end, weight)
+
+
+def matmul(input: Any, other: Any):  # noqa: A002
+    return _ops.matmul(input, other)
+
+
+def flatten(input: Any, start_dim: int = 0, end_dim: int = -1):  # noqa: A002
+    return _ops.flatten(_as_tensor(input), start_dim, end_dim)
+
+
+def reshape(input: Any, shape: Any):  # noqa: A002
+    return _as_tensor(input).reshape(shape)
+
+
+def squeeze(input: Any, dim: Any = None):  # noqa: A002
+    return _ops.squeeze(_as_tensor(input), dim)
+
+
+def unsqueeze(input: Any, dim: int):  # noqa: A002
+    return _ops.unsqueeze(_as_tensor(input), dim)
+
+
+def transpose(input: Any, dim0: int, dim1: int):  # noqa: A002
+    return _ops.transpose(_as_tensor(input), dim0, dim1)
+
+
+def permute(input: Any, dims: Any):  # noqa: A002
+    return _ops.permute(_as_tensor(input), dims)
+
+
+def split(tensor: Any, split_size_or_sections: Any, dim: int = 0):
+    return _ops.split(_as_tensor(tensor), split_size_or_sections, dim)
+
+
+def chunk(input: Any, chunks: int, dim: int = 0):  # noqa: A002
+    return _ops.chunk(_as_tensor(input), chunks, dim)
+
+
+def gather(input: Any, dim: int, index: Any):  # noqa: A002
+    return _ops.gather(_as_tensor(input), dim, index)
+
+
+def scatter(input: Any, dim: int, index: Any, src: Any = None, value: Any = None,  # noqa: A002
+            reduce: Any = None):
+    return _ops.scatter(_as_tensor(input), dim, index, src, value, reduce)
+
+
+def scatter_add(input: Any, dim: int, index: Any, src: Any):  # noqa: A002
+    return _ops.scatter(_as_tensor(input), dim, index, src, add=True)
+
+
+def index_select(input: Any, dim: int, index: Any):  # noqa: A002
+    return _ops.index_select(_as_tensor(input), dim, index)
+
+
+def masked_fill(input: Any, mask: Any, value: Any):  # noqa: A002
+    return _ops.masked_fill(_as_tensor(input), mask, value)
+
+
+def sigmoid(input: Any):  # noqa: A002
+    return _as_tensor(input).sigmoid()
+
+
+def tanh(input: Any):  # noqa: A002
+    return _as_tensor(input).tanh()
+
+
+def relu(input: Any):  # noqa: A002
+    return _as_tensor(input).relu()
+
+
+def isnan(input: Any):  # noqa: A002
+    return _as_tensor(input).isnan()
+
+
+def isfinite(input: Any):  # noqa: A002
+    return _as_tensor(input).isfinite()
+
+
+def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+             equal_nan: bool = False) -> bool:
+    """True when every element of ``input`` is close to ``other``, as ``torch.allclose``."""
+    return bool(np.allclose(_ops.raw(input), _ops.raw(other), rtol, atol, equal_nan))
+
+
+def equal(input: Any, other: Any) -> bool:  # noqa: A002
+    """True when both have the same shape and the same values."""
+    return _as_tensor(input).equal(_as_tensor(other))
+
+
+def numel(input: Any) -> int:  # noqa: A002
+    """The number of elements."""
+    return _as_tensor(input).numel()
+
