@@ -96,7 +96,11 @@ def mul(a: Any, b: Any) -> Tensor:
     return _from_op(a._data * b._data, (a, b), backward, "Mul")
 
 
-def div(a: Any, b: Any) -> Tensor:
+def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
+    """``a / b``; with ``rounding_mode="trunc"`` or ``"floor"`` the rounded quotient, whose
+    gradient is zero (as in torch)."""
+    if rounding_mode is not None:
+        return _rounded_div(a, b, rounding_mode)
     a, b = _pair(a, b)
     with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or nan, as in torch
         out = a._data / b._data
@@ -105,6 +109,24 @@ def div(a: Any, b: Any) -> Tensor:
 
     def backward(g):
         return unbroadcast(g / b._data, a.shape), unbroadcast(-g * out / b._data, b.shape)
+
+    return _from_op(out, (a, b), backward, "Div")
+
+
+def _rounded_div(a: Any, b: Any, rounding_mode: str) -> Tensor:
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"rounding_mode must be None, 'trunc' or 'floor'; got {rounding_mode!r}")
+    a, b = _pair(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+            out = np.floor_divide(a._data, b._data)
+            if rounding_mode == "trunc":
+                out = np.where((out < 0) & (out * b._data != a._data), out + 1, out)
+        else:
+            out = (np.trunc if rounding_mode == "trunc" else np.floor)(a._data / b._data)
+
+    def backward(g):
+        return (unbroadcast(np.zeros_like(g), a.shape), unbroadcast(np.zeros_like(g), b.shape))
 
     return _from_op(out, (a, b), backward, "Div")
 

@@ -83,6 +83,9 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
     """``out[i][j] = x[index[i][j]][j]`` for ``dim=0`` (and so on), as ``torch.gather``."""
     axis = int_dim(dim, x.ndim)
     index = _int_index(index, "index", "gather")
+    if index.size == 0:
+        return from_op(np.zeros(index.shape, x.dtype), (x,),
+                       lambda g: (np.zeros(x.shape, g.dtype),), "Gather")
     data = x._data.reshape(x.shape or (1,))
     flat_index = index.reshape(index.shape or (1,))
     where = _positions(flat_index, axis)

@@ -90,19 +90,43 @@ def norm(x: Tensor, p: Any = "fro", dim=None, keepdim: bool = False) -> Tensor:
     """
     if p == "fro" or p is None:
         p = 2.0
+    if p == "nuc":
+        return _nuclear_norm(x, dim, keepdim)
     if isinstance(p, str):
-        raise ValueError(f"norm supports p='fro' or a number; got p={p!r}")
+        raise ValueError(f"norm supports p='fro', 'nuc' or a number; got p={p!r}")
     from ._ops import absolute, power
 
     p = float(p)
     magnitude = absolute(x)
     if np.isinf(p):
         return (amax if p > 0 else amin)(magnitude, dim, keepdim)
-    if p == 0:
-        return sum(tensor_cls()._wrap((x._data != 0).astype(x.dtype)), dim, keepdim)
+    if p == 0:  # counts non-zeros; its gradient is zero
+        count = np.sum(x._data != 0, axis=_axes(dim, x.ndim), keepdims=keepdim)
+        return from_op(count.astype(x.dtype), (x,), lambda g: (np.zeros(x.shape, g.dtype),),
+                       "Norm")
     if p == 2:
         return _two_norm(x, dim, keepdim)
     return power(sum(power(magnitude, p), dim, keepdim), 1.0 / p)
+
+
+def _nuclear_norm(x: Tensor, dim, keepdim: bool) -> Tensor:
+    """The sum of singular values of the matrices over ``dim`` (two axes; the last two by
+    default); d/dx = U V^T."""
+    rows, cols = _axes(dim if dim is not None else (-2, -1), x.ndim)
+    if x.ndim < 2:
+        raise ValueError(f"norm(p='nuc') needs a matrix; got shape {x.shape}")
+    moved = np.moveaxis(x._data, (rows, cols), (-2, -1))
+    u, s, vt = np.linalg.svd(moved, full_matrices=False)
+    out = s.sum(axis=-1)
+    if keepdim:
+        out = np.expand_dims(out, tuple(sorted((rows, cols))))
+
+    def backward(g):
+        g = np.squeeze(g, tuple(sorted((rows, cols)))) if keepdim else g
+        grad = g[..., None, None] * (u @ vt)
+        return (np.moveaxis(grad, (-2, -1), (rows, cols)),)
+
+    return from_op(out, (x,), backward, "Norm")
 
 
 def _two_norm(x: Tensor, dim, keepdim: bool) -> Tensor:

@@ -134,8 +134,8 @@ class TorchMethods:
     def mul(self, other):
         return _ops.mul(self, other)
 
-    def div(self, other):
-        return _ops.div(self, other)
+    def div(self, other, *, rounding_mode: str | None = None):
+        return _ops.div(self, other, rounding_mode)
 
     def pow(self, exponent):
         return _ops.power(self, exponent)
@@ -239,28 +239,28 @@ class TorchMethods:
     def astype(self, dtype: Any):
         return _ops.astype(self, dtype)
 
-    def float(self):
+    def float(self, memory_format: Any = None):
         return self.to(np.float32)
 
-    def double(self):
+    def double(self, memory_format: Any = None):
         return self.to(np.float64)
 
-    def half(self):
+    def half(self, memory_format: Any = None):
         return self.to(np.float16)
 
-    def long(self):
+    def long(self, memory_format: Any = None):
         return self.to(np.int64)
 
-    def int(self):
+    def int(self, memory_format: Any = None):
         return self.to(np.int32)
 
-    def short(self):
+    def short(self, memory_format: Any = None):
         return self.to(np.int16)
 
-    def byte(self):
+    def byte(self, memory_format: Any = None):
         return self.to(np.uint8)
 
-    def bool(self):
+    def bool(self, memory_format: Any = None):
         return self.to(np.bool_)
 
     def type_as(self, other):

@@ -52,6 +52,9 @@ class InPlaceMethods:
         before._node, before.requires_grad = self._node, self.requires_grad
         before._counter = [self._version]
         result = compute(before)
+        if before.requires_grad and not result.requires_grad:  # overwritten: zero gradient
+            result = type(self)._from_op(result._data, (before,),
+                                         lambda g: (np.zeros(before.shape, g.dtype),), "Fill")
         if result.dtype != self.dtype:
             result = _ops.astype(result, self.dtype)
         self._data = np.array(np.broadcast_to(result._data, self.shape))
@@ -126,9 +129,7 @@ class InPlaceMethods:
         return self._update(lambda t: t * other, other)
 
     def div_(self, other: Any, *, rounding_mode: str | None = None):
-        if rounding_mode is not None:
-            raise ValueError(f"div_ supports rounding_mode=None only; got {rounding_mode!r}")
-        return self._update(lambda t: t / other, other)
+        return self._update(lambda t: _ops.div(t, other, rounding_mode), other)
 
     def addcmul_(self, tensor1: Any, tensor2: Any, *, value: float = 1):
         """``self += value * tensor1 * tensor2``."""

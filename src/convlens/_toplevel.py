@@ -126,8 +126,8 @@ def mul(input: Any, other: Any):  # noqa: A002
     return _ops.mul(input, other)
 
 
-def div(input: Any, other: Any):  # noqa: A002
-    return _ops.div(input, other)
+def div(input: Any, other: Any, *, rounding_mode: str | None = None):  # noqa: A002
+    return _ops.div(input, other, rounding_mode)
 
 
 def maximum(input: Any, other: Any):  # noqa: A002
