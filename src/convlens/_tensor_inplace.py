@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import _ops
+from ._opbase import tensor_cls
 from .autograd import is_grad_enabled, no_grad
 from .random import as_generator
 
@@ -200,4 +201,11 @@ def _constant(like: Any, values: Any) -> Any:
 
 
 def _scaled(other: Any, alpha: Any) -> Any:
-    return other if isinstance(alpha, int | float) and alpha == 1 else _ops.mul(other, alpha)
+    """``alpha * other`` in ``other``'s precision (an ndarray is not rounded to float32)."""
+    if isinstance(alpha, int | float) and alpha == 1:
+        return other
+    if isinstance(other, np.ndarray | np.generic):
+        other = tensor_cls()._wrap(np.asarray(other))
+    elif not hasattr(other, "_data"):
+        return other * alpha
+    return _ops.mul(other, alpha)
