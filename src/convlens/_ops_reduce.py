@@ -54,9 +54,8 @@ def correction_of(unbiased: Any, correction: Any) -> float:
     return 1.0 if correction is None else float(correction)
 
 
-def var(x: Tensor, dim=None, unbiased: Any = None, keepdim: bool = False, *,
-        correction: Any = None) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (1 by default), as ``torch.var``."""
+def _variance(x: Tensor, dim, unbiased: Any, keepdim: bool, correction: Any):
+    """The variance over ``dim`` and the map from its gradient to the gradient of ``x``."""
     if isinstance(dim, bool):  # torch.var(x, False): the old unbiased positional
         dim, unbiased = None, dim
     axes = _axes(dim, x.ndim)
@@ -65,21 +64,34 @@ def var(x: Tensor, dim=None, unbiased: Any = None, keepdim: bool = False, *,
     centred = x._data - np.mean(x._data, axis=axes, keepdims=True) if count else x._data
     with np.errstate(invalid="ignore", divide="ignore"):  # too few samples give inf or nan
         out = np.sum(centred * centred, axis=axes, keepdims=keepdim) / max(count - ddof, 0)
+        scale = np.float64(2.0) / max(count - ddof, 0)
 
     def backward(g):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scale = np.float64(2.0) / max(count - ddof, 0)
-        return (expand_back(g, axes, keepdim, x.shape) * centred * scale,)
+        with np.errstate(invalid="ignore"):
+            return expand_back(g, axes, keepdim, x.shape) * centred * scale
 
-    return from_op(out.astype(x.dtype, copy=False), (x,), backward, "Var")
+    return out.astype(x.dtype, copy=False), backward
+
+
+def var(x: Tensor, dim=None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default), as ``torch.var``."""
+    out, backward = _variance(x, dim, unbiased, keepdim, correction)
+    return from_op(out, (x,), lambda g: (backward(g),), "Var")
 
 
 def std(x: Tensor, dim=None, unbiased: Any = None, keepdim: bool = False, *,
         correction: Any = None) -> Tensor:
-    """Standard deviation: the square root of :func:`var`."""
-    from ._ops import sqrt
+    """Standard deviation, the square root of :func:`var`; its gradient where it is 0 is 0
+    (as in torch)."""
+    variance, backward = _variance(x, dim, unbiased, keepdim, correction)
+    out = np.sqrt(variance)
 
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    def std_backward(g):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (backward(np.where(out == 0, 0, g / (2 * out))),)
+
+    return from_op(out, (x,), std_backward, "Std")
 
 
 def norm(x: Tensor, p: Any = "fro", dim=None, keepdim: bool = False) -> Tensor:
