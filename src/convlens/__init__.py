@@ -81,6 +81,7 @@ from ._toplevel import (
     topk,
     transpose,
     unsqueeze,
+    use_deterministic_algorithms,
     var,
 )
 from ._version import __version__
@@ -142,7 +143,7 @@ __all__ += [
     "rand_like", "randint", "randn_like", "randperm", "relu", "reshape", "scatter",
     "scatter_add", "set_grad_enabled", "short", "sigmoid", "sort", "split", "sqrt",
     "squeeze", "std", "sub", "sum", "tanh", "topk", "transpose", "uint8", "unsqueeze", "var",
-    "zeros_like",
+    "zeros_like", "use_deterministic_algorithms",
 ]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _ops
+from ._opbase import tensor_cls
 from ._ops import ValuesIndices
 from .device import cpu_only_error, device, is_device
 
@@ -86,10 +87,10 @@ class TorchMethods:
         return _ops.argsort(self, dim, descending, stable)
 
     def all(self, dim=None, keepdim: bool = False):
-        return type(self)._wrap(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
+        return tensor_cls()._wrap(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
 
     def any(self, dim=None, keepdim: bool = False):
-        return type(self)._wrap(np.asarray(np.any(self._data, axis=dim, keepdims=keepdim)))
+        return tensor_cls()._wrap(np.asarray(np.any(self._data, axis=dim, keepdims=keepdim)))
 
     # -- comparisons as methods (bool tensors, no gradient) --------------------------
     def eq(self, other):
@@ -119,10 +120,10 @@ class TorchMethods:
         return bool(np.allclose(self._data, _ops.raw(other), rtol, atol, equal_nan))
 
     def isnan(self):
-        return type(self)._wrap(np.isnan(self._data))
+        return tensor_cls()._wrap(np.isnan(self._data))
 
     def isfinite(self):
-        return type(self)._wrap(np.isfinite(self._data))
+        return tensor_cls()._wrap(np.isfinite(self._data))
 
     # -- math spelled as methods --------------------------------------------------------
     def add(self, other, *, alpha: float = 1):
@@ -231,6 +232,56 @@ class TorchMethods:
 
     def contiguous(self, *args: Any, **kwargs: Any):
         return self
+
+    def new_tensor(self, data: Any, dtype: Any = None, **kwargs: Any):
+        """A new tensor of ``data`` with this tensor's dtype (unless ``dtype`` is given)."""
+        return tensor_cls()(np.array(_ops.raw(data), dtype=dtype or self.dtype), **kwargs)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False):
+        shape = _ops.sizes_arg(size)
+        return tensor_cls()(np.zeros(shape, dtype or self.dtype), requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False):
+        shape = _ops.sizes_arg(size)
+        return tensor_cls()(np.ones(shape, dtype or self.dtype), requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
+                 requires_grad: bool = False):
+        data = np.full(_ops.sizes_arg((size,)), fill_value, dtype or self.dtype)
+        return tensor_cls()(data, requires_grad=requires_grad)
+
+    new_empty = new_zeros
+
+    def __format__(self, spec: str) -> str:
+        """A one-element tensor formats as its number (``f"{loss:.4f}"``), as in torch."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
+    def __invert__(self):
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"~ needs a bool or integer tensor; got dtype {self.dtype}")
+        return tensor_cls()._wrap(~self._data)
+
+    def __and__(self, other):
+        return tensor_cls()._wrap(np.asarray(self._data & _ops.raw(other)))
+
+    def __or__(self, other):
+        return tensor_cls()._wrap(np.asarray(self._data | _ops.raw(other)))
+
+    def __xor__(self, other):
+        return tensor_cls()._wrap(np.asarray(self._data ^ _ops.raw(other)))
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __floordiv__(self, other):
+        return tensor_cls()._wrap(np.asarray(np.floor_divide(self._data, _ops.raw(other))))
+
+    def __mod__(self, other):
+        return tensor_cls()._wrap(np.asarray(np.remainder(self._data, _ops.raw(other))))
+
+    def __abs__(self):
+        return _ops.absolute(self)
 
     def get_device(self) -> int:
         """-1, torch's answer for a CPU tensor."""

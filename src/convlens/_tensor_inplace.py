@@ -49,12 +49,12 @@ class InPlaceMethods:
                 return self._assign(_ops.raw(compute(self)))
         if self.is_leaf and self.requires_grad:
             raise RuntimeError(_LEAF)
-        before = type(self)._wrap(self._data)  # the old value, keeping the old history
+        before = tensor_cls()._wrap(self._data)  # the old value, keeping the old history
         before._node, before.requires_grad = self._node, self.requires_grad
         before._counter = [self._version]
         result = compute(before)
         if before.requires_grad and not result.requires_grad:  # overwritten: zero gradient
-            result = type(self)._from_op(result._data, (before,),
+            result = tensor_cls()._from_op(result._data, (before,),
                                          lambda g: (np.zeros(before.shape, g.dtype),), "Fill")
         if result.dtype != self.dtype:
             result = _ops.astype(result, self.dtype)
@@ -190,14 +190,14 @@ class InPlaceMethods:
 
 
 def _as(value: Any, like: Any) -> Any:
-    return value if hasattr(value, "_data") else type(like)(np.asarray(value, like.dtype))
+    return value if hasattr(value, "_data") else tensor_cls()(np.asarray(value, like.dtype))
 
 
 def _constant(like: Any, values: Any) -> Any:
     """A tensor outside the graph holding ``values`` in ``like``'s shape and dtype."""
     data = np.empty(like.shape, like.dtype)
     data[...] = values
-    return type(like)._wrap(data)
+    return tensor_cls()._wrap(data)
 
 
 def _scaled(other: Any, alpha: Any) -> Any:

@@ -22,6 +22,11 @@ class ShapeMethods:
         """A tensor of ``shape`` (sharing data when NumPy can), as ``Tensor.view``."""
         return _ops.reshape(self, sizes_arg(shape, "shape"))
 
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
     def view_as(self, other):
         return _ops.reshape(self, other.shape)
 

@@ -18,7 +18,7 @@ __all__ = [
     "isfinite", "isnan", "lerp", "log", "masked_fill", "matmul", "max", "maximum", "mean",
     "min", "minimum", "mm", "mul", "neg", "norm", "numel", "permute", "pow", "relu",
     "reshape", "sigmoid", "sort", "split", "sqrt", "squeeze", "std", "sub", "sum", "tanh",
-    "topk", "transpose", "unsqueeze", "var", "scatter", "scatter_add",
+    "topk", "transpose", "unsqueeze", "use_deterministic_algorithms", "var", "scatter", "scatter_add",
 ]
 
 
@@ -228,6 +228,12 @@ def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  
 def equal(input: Any, other: Any) -> bool:  # noqa: A002
     """True when both have the same shape and the same values."""
     return _as_tensor(input).equal(_as_tensor(other))
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Accepted: every convlens op already gives the same result for the same inputs."""
+    if not isinstance(mode, bool):
+        raise TypeError(f"use_deterministic_algorithms(mode) needs a bool; got {mode!r}")
 
 
 def numel(input: Any) -> int:  # noqa: A002

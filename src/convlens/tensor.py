@@ -16,7 +16,8 @@ from ._tensor_api import TorchMethods
 from ._tensor_inplace import InPlaceMethods
 from ._tensor_shape import ShapeMethods
 from .autograd import Node, is_grad_enabled, run_backward
-from .device import CPU, device
+from .device import CPU
+from .device import device as device_type
 
 _FLOAT_DTYPES = (np.float32, np.float64)
 
@@ -42,8 +43,9 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
 class Tensor(InPlaceMethods, ShapeMethods, TorchMethods):
     """An n-dimensional array that can record the ops applied to it for backprop.
 
-    Use :func:`convlens.tensor` to make one. ``data`` holds the ndarray; ``grad`` is filled by
-    :meth:`backward` for leaves that have ``requires_grad=True``.
+    Use :func:`convlens.tensor` to make one. ``numpy()`` gives the ndarray (shared, not
+    copied); ``data`` is torch's alias (a Tensor sharing memory and version counter, outside
+    the graph); ``grad`` is filled by :meth:`backward` for leaves with ``requires_grad=True``.
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "_node", "_counter", "_hooks",
@@ -119,7 +121,7 @@ class Tensor(InPlaceMethods, ShapeMethods, TorchMethods):
         self._counter[0] = value
 
     @property
-    def device(self) -> device:
+    def device(self) -> device_type:
         """Always the CPU."""
         return CPU
 
@@ -158,8 +160,12 @@ class Tensor(InPlaceMethods, ShapeMethods, TorchMethods):
     def numel(self) -> int:
         return int(self._data.size)
 
+    nelement = numel
+
     def dim(self) -> int:
         return self._data.ndim
+
+    ndimension = dim
 
     def numpy(self) -> np.ndarray:
         """Return the underlying ndarray (shared, not copied), as ``torch.Tensor.numpy``."""
@@ -344,30 +350,9 @@ class Tensor(InPlaceMethods, ShapeMethods, TorchMethods):
     def __ne__(self, other):
         return Tensor._wrap(np.asarray(self._data != _ops.raw(other)))
 
-    def __invert__(self):
-        if self.dtype.kind not in "biu":
-            raise TypeError(f"~ needs a bool or integer tensor; got dtype {self.dtype}")
-        return Tensor._wrap(~self._data)
 
-    def __and__(self, other):
-        return Tensor._wrap(np.asarray(self._data & _ops.raw(other)))
-
-    def __or__(self, other):
-        return Tensor._wrap(np.asarray(self._data | _ops.raw(other)))
-
-    def __xor__(self, other):
-        return Tensor._wrap(np.asarray(self._data ^ _ops.raw(other)))
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
-
-    def __floordiv__(self, other):
-        return Tensor._wrap(np.asarray(np.floor_divide(self._data, _ops.raw(other))))
-
-    def __mod__(self, other):
-        return Tensor._wrap(np.asarray(np.remainder(self._data, _ops.raw(other))))
-
-
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
+           ) -> Tensor:
     """Make a :class:`Tensor` from array-like data, as ``torch.tensor``.
 
     Parameters
@@ -379,6 +364,8 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
         Record ops on this tensor so that :meth:`Tensor.backward` fills its ``grad``.
     dtype : numpy dtype, optional
         Cast to this dtype.
+    device : str or device, optional
+        Only the CPU exists; any other device raises.
 
     Returns
     -------
@@ -397,4 +384,6 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     >>> x.grad.numpy().tolist()
     [[2.0, 4.0], [6.0, 8.0]]
     """
+    if device is not None:
+        device_type(device)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference import check_against_torch
 
 import convlens as cl
+from reference import check_against_torch
 
 torch = pytest.importorskip("torch")
 SETTINGS = settings(max_examples=15, deadline=None)
@@ -176,3 +176,19 @@ def test_indexing_with_tensors_assignment_and_index():
         labels[cl.tensor(1.0)]
     check_against_torch(lambda a: a[cl.tensor([1, 1, 0])], lambda a: a[torch.tensor([1, 1, 0])],
                         data)
+
+
+def test_small_idioms_from_training_scripts():
+    loss = cl.tensor([0.123456]).sum()
+    assert f"{loss:.3f}" == "0.123" and f"{loss:.2f}" == "0.12"
+    rows = [r.tolist() for r in cl.tensor([[1, 2], [3, 4]])]
+    assert rows == [[1, 2], [3, 4]]
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(cl.tensor(1.0))
+    x = cl.ones(2, dtype=cl.float64)
+    assert x.new_zeros(3).dtype == np.float64 and x.new_full((2,), 4.0).tolist() == [4.0, 4.0]
+    assert x.new_tensor([1, 2]).dtype == np.float64 and abs(-x).tolist() == [1.0, 1.0]
+    assert (cl.tensor([1, 0]).bool() & cl.tensor([True, True])).tolist() == [True, False]
+    assert x.nelement() == 2 and x.ndimension() == 1
+    cl.use_deterministic_algorithms(True)
+    assert cl.tensor([1.0], device="cpu").device == cl.device("cpu")
