@@ -18,7 +18,8 @@ __all__ = [
     "isfinite", "isnan", "lerp", "log", "masked_fill", "matmul", "max", "maximum", "mean",
     "min", "minimum", "mm", "mul", "neg", "norm", "numel", "permute", "pow", "relu",
     "reshape", "sigmoid", "sort", "split", "sqrt", "squeeze", "std", "sub", "sum", "tanh",
-    "topk", "transpose", "unsqueeze", "use_deterministic_algorithms", "var", "scatter", "scatter_add",
+    "topk", "transpose", "unsqueeze", "use_deterministic_algorithms", "var", "scatter",
+    "scatter_add",
 ]
 
 
