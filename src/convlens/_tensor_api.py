@@ -233,21 +233,31 @@ class TorchMethods:
     def contiguous(self, *args: Any, **kwargs: Any):
         return self
 
-    def new_tensor(self, data: Any, dtype: Any = None, **kwargs: Any):
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False):
         """A new tensor of ``data`` with this tensor's dtype (unless ``dtype`` is given)."""
-        return tensor_cls()(np.array(_ops.raw(data), dtype=dtype or self.dtype), **kwargs)
+        return self._new(np.array(_ops.raw(data), dtype=dtype or self.dtype), device,
+                         requires_grad)
 
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False):
-        shape = _ops.sizes_arg(size)
-        return tensor_cls()(np.zeros(shape, dtype or self.dtype), requires_grad=requires_grad)
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False):
+        return self._new(np.zeros(_ops.sizes_arg(size), dtype or self.dtype), device,
+                         requires_grad)
 
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False):
-        shape = _ops.sizes_arg(size)
-        return tensor_cls()(np.ones(shape, dtype or self.dtype), requires_grad=requires_grad)
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False):
+        return self._new(np.ones(_ops.sizes_arg(size), dtype or self.dtype), device,
+                         requires_grad)
 
-    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False):
         data = np.full(_ops.sizes_arg((size,)), fill_value, dtype or self.dtype)
+        return self._new(data, device, requires_grad)
+
+    @staticmethod
+    def _new(data: np.ndarray, device_arg: Any, requires_grad: bool):
+        if device_arg is not None:
+            device(device_arg)
         return tensor_cls()(data, requires_grad=requires_grad)
 
     new_empty = new_zeros
