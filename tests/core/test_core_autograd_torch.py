@@ -126,3 +126,17 @@ def test_in_place_write_to_a_leaf_that_requires_grad_is_refused():
     with cl.no_grad():
         w[0] = 3.0
     assert w.numpy().tolist() == [3.0, 2.0]
+
+
+def test_in_place_op_on_a_saved_output_keeps_the_old_value_for_backward():
+    x = cl.tensor([0.5, 1.0], requires_grad=True)
+    y = x.exp()
+    y.mul_(2.0)                       # torch raises at backward; convlens keeps exp's output
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp([0.5, 1.0]))
+    z = x * 3.0
+    z.mul_(2.0)
+    w = z * 1.0                       # a consumer recorded before the next write ...
+    z.add_(1.0)
+    with pytest.raises(RuntimeError, match="changed in place after the forward pass"):
+        w.sum().backward()            # ... refuses rather than route through the new value
