@@ -34,7 +34,7 @@ def test_a_torch_style_loop_trains_with_only_its_imports_aliased():
     model.apply(_weights_init)
     params = list(model.parameters())
     losses = []
-    for epoch in range(30):
+    for _epoch in range(30):
         model.train()
         for batch in range(3):
             x = data[batch * 32:(batch + 1) * 32].to(device)
