@@ -64,6 +64,48 @@ def enable_grad() -> _GradMode:
     return _GradMode(True)
 
 
+class set_grad_enabled(contextlib.ContextDecorator):  # noqa: N801 - torch's spelling
+    """Turn graph recording on or off, as ``torch.set_grad_enabled``.
+
+    Called on its own it switches at once (``cl.set_grad_enabled(False)``); used as a context
+    manager or decorator it restores the previous mode afterwards.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> with cl.set_grad_enabled(False):
+    ...     cl.is_grad_enabled()
+    False
+    >>> cl.is_grad_enabled()
+    True
+    """
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(mode) needs a bool; got {mode!r}")
+        self.previous, self.mode = _grad_enabled, mode
+        _grad_enabled = mode
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+
+def inference_mode(mode: Any = True):
+    """``no_grad`` under torch's other name (convlens has no separate inference tensors).
+
+    Use as ``with cl.inference_mode():``, ``@cl.inference_mode()`` or ``@cl.inference_mode``.
+    """
+    if callable(mode):
+        return _GradMode(False)(mode)
+    return _GradMode(False) if mode else _GradMode(_grad_enabled)
+
+
 Backward = Callable[[np.ndarray], tuple[Any, ...]]
 
 
@@ -75,13 +117,14 @@ class Node:
     gradient; :func:`run_backward` refuses instead (PyTorch does the same).
     """
 
-    __slots__ = ("inputs", "backward", "name", "versions")
+    __slots__ = ("inputs", "backward", "name", "versions", "out_version")
 
     def __init__(self, inputs: tuple[Tensor, ...], backward: Backward, name: str) -> None:
         self.inputs = inputs
         self.backward = backward
         self.name = name
         self.versions = tuple(t._version for t in inputs)
+        self.out_version = 0  # an in-place op on a graph tensor records its new version here
 
     def __repr__(self) -> str:
         return f"<{self.name}Backward>"
@@ -91,9 +134,9 @@ class Node:
 
         Such a write is not recorded in the graph, and backward closures may read the data
         it changed (``exp`` reuses its output, ``mul`` its inputs), so the gradient would be
-        wrong. An op's output starts at version 0.
+        wrong. An op's output starts at version 0 (or where an in-place op left it).
         """
-        if output._version != 0:
+        if output._version != self.out_version:
             raise RuntimeError(
                 f"the output of {self.name} (shape {tuple(output.shape)}) was changed in place "
                 f"after it was computed, which autograd cannot follow; use an out-of-place op"
@@ -121,11 +164,27 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors reachable from ``root`` through recorded nodes, each after all its consumers."""
+_FREED = ("Trying to backward through the graph a second time (or directly access saved "
+          "tensors after they have already been freed). Saved intermediate values of the graph "
+          "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
+          "you need to backward through the graph a second time or if you need to access saved "
+          "tensors after calling backward.")
+
+# Ops whose backward reads no saved values, so (as in torch) a second backward through them
+# works without retain_graph=True.
+_SAVES_NOTHING = frozenset({"Add", "Sub", "Neg", "Reshape", "Permute", "Sum", "Mean", "Cat",
+                            "Stack", "Expand", "Repeat", "Split", "ToCopy"})
+
+
+def _freed(grad_output: np.ndarray) -> tuple[Any, ...]:
+    raise RuntimeError(_FREED)
+
+
+def _topological_order(roots: list[Tensor]) -> list[Tensor]:
+    """Tensors reachable from ``roots`` through recorded nodes, each after all its consumers."""
     order: list[Tensor] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
     while stack:
         tensor, expanded = stack.pop()
         if expanded:
@@ -143,13 +202,27 @@ def _topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def run_backward(root: Tensor, grad: np.ndarray) -> None:
-    """Propagate ``grad`` (d loss / d root) back through the graph into leaf ``.grad`` fields."""
+def run_backward(roots: Tensor | list[Tensor], grads: np.ndarray | list[np.ndarray], *,
+                 retain_graph: bool = False, inputs: list[Tensor] | None = None,
+                 accumulate: bool = True) -> dict[int, np.ndarray]:
+    """Propagate ``grads`` (d loss / d root) back through the graph.
+
+    With ``accumulate``, leaf gradients (or only those of ``inputs``, when given) are added to
+    their ``.grad``; otherwise nothing is written and the gradients of ``inputs`` are returned
+    by ``id``. Without ``retain_graph``, the nodes passed are freed: a second backward through
+    one that saved values raises torch's error.
+    """
     from .tensor import Tensor
 
-    grads: dict[int, np.ndarray] = {id(root): grad}
-    for tensor in _topological_order(root):
-        g = grads.pop(id(tensor), None)
+    roots = roots if isinstance(roots, list) else [roots]
+    grads = grads if isinstance(grads, list) else [grads]
+    pending: dict[int, np.ndarray] = {}
+    for root, grad in zip(roots, grads):
+        _add(pending, id(root), grad)
+    wanted = None if inputs is None else {id(t) for t in inputs}
+    captured: dict[int, np.ndarray] = {}
+    for tensor in _topological_order(roots):
+        g = pending.pop(id(tensor), None)
         if g is None:
             continue
         for hook in tensor._hooks:
@@ -157,7 +230,9 @@ def run_backward(root: Tensor, grad: np.ndarray) -> None:
             if replaced is not None:
                 g = replaced._data if isinstance(replaced, Tensor) else np.asarray(replaced)
         node = tensor._node
-        if node is None or tensor._retains_grad:
+        if wanted is not None and id(tensor) in wanted:
+            captured[id(tensor)] = g.astype(tensor.dtype, copy=False)
+        if accumulate and _accumulates(tensor, wanted):
             g = g.astype(tensor.dtype, copy=False)
             tensor.grad = Tensor(g.copy()) if tensor.grad is None else Tensor(tensor.grad._data + g)
         if node is None:
@@ -165,18 +240,115 @@ def run_backward(root: Tensor, grad: np.ndarray) -> None:
         node.check_versions(tensor)
         with no_grad():
             input_grads = node.backward(g)
+        if not retain_graph and node.name not in _SAVES_NOTHING:
+            node.backward = _freed
         for parent, parent_grad in zip(node.inputs, input_grads):
-            if parent_grad is None or not parent.requires_grad:
-                continue
-            key = id(parent)
-            if key in grads:
-                grads[key] = grads[key] + parent_grad
-            else:
-                grads[key] = parent_grad
+            if parent_grad is not None and parent.requires_grad:
+                _add(pending, id(parent), parent_grad)
+    return captured
+
+
+def _add(pending: dict[int, np.ndarray], key: int, grad: np.ndarray) -> None:
+    pending[key] = pending[key] + grad if key in pending else grad
+
+
+def _accumulates(tensor: Tensor, wanted: set[int] | None) -> bool:
+    if wanted is not None:
+        return id(tensor) in wanted
+    return tensor._node is None or tensor._retains_grad
 
 
 def iter_graph(root: Tensor) -> Iterator[Node]:
     """Yield each recorded node reachable from ``root`` once (for inspection and tests)."""
-    for tensor in _topological_order(root):
+    for tensor in _topological_order([root]):
         if tensor._node is not None:
             yield tensor._node
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple[Any, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, as ``torch.autograd.grad``.
+
+    Nothing is written to any ``.grad``. ``retain_graph`` defaults to ``create_graph``.
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+    inputs : Tensor or sequence of Tensor
+        Tensors that require grad (leaves or intermediate results).
+    grad_outputs : Tensor or sequence of (Tensor or None), optional
+        d loss / d output; may be left out for one-element outputs.
+    retain_graph : bool, optional
+        Keep the graph for another backward.
+    create_graph : bool, default False
+        Must be False: convlens's backward rules run on ndarrays, so there are no
+        higher-order gradients.
+    allow_unused : bool, optional
+        Return None for inputs the outputs do not depend on, instead of raising.
+    materialize_grads : bool, default False
+        Return zeros instead of None for unused inputs.
+
+    Returns
+    -------
+    tuple of Tensor (or None)
+
+    Raises
+    ------
+    NotImplementedError
+        If ``create_graph=True`` or ``is_grads_batched=True``.
+    RuntimeError
+        As torch: an output does not require grad, or an input is unused.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> x = cl.tensor([1.0, 2.0], requires_grad=True)
+    >>> cl.autograd.grad((x * x).sum(), x)[0].tolist()
+    [2.0, 4.0]
+    """
+    from .tensor import Tensor
+
+    if create_graph or is_grads_batched:
+        raise NotImplementedError(
+            "convlens computes first-order gradients only: create_graph=True and "
+            "is_grads_batched=True are not supported (backward rules run on ndarrays)")
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    seeds = [_seed(out, g, i) for i, (out, g) in enumerate(zip(outputs, grad_outputs))]
+    for i, tensor in enumerate(inputs):
+        if not tensor.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not "
+                               f"require grad")
+    captured = run_backward(outputs, seeds, retain_graph=bool(retain_graph), inputs=inputs,
+                            accumulate=False)
+    results = []
+    for tensor in inputs:
+        found = captured.get(id(tensor))
+        if found is None and materialize_grads:
+            found = np.zeros(tensor.shape, tensor.dtype)
+        if found is None and not allow_unused:
+            raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                               "used in the graph. Set allow_unused=True if this is the "
+                               "desired behavior.")
+        results.append(None if found is None else Tensor(np.array(found)))
+    return tuple(results)
+
+
+def _seed(output: Tensor, grad_output: Any, position: int) -> np.ndarray:
+    """The starting gradient for one output, checked as ``Tensor.backward`` checks it."""
+    if not output.requires_grad:
+        raise RuntimeError(f"element {position} of tensors does not require grad and does not "
+                           f"have a grad_fn")
+    if grad_output is None:
+        if output._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs; got "
+                               f"an output of shape {tuple(output.shape)}")
+        return np.ones_like(output._data)
+    grad = np.asarray(getattr(grad_output, "_data", grad_output), dtype=output.dtype)
+    if grad.shape != output.shape:
+        raise ValueError(f"grad_outputs[{position}] must have the output's shape "
+                         f"{tuple(output.shape)}; got {grad.shape}")
+    return grad

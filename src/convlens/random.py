@@ -37,9 +37,12 @@ def default_generator() -> np.random.Generator:
 
 
 def as_generator(generator: np.random.Generator | int | None) -> np.random.Generator:
-    """Turn ``None`` (the default generator), an int seed, or a Generator into a Generator."""
+    """Turn ``None`` (the default generator), an int seed, a :class:`Generator` or a NumPy
+    Generator into a NumPy Generator."""
     if generator is None:
         return _default
+    if isinstance(generator, Generator):
+        return generator.rng
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, Integral) and not isinstance(generator, bool) and generator >= 0:
@@ -48,3 +51,45 @@ def as_generator(generator: np.random.Generator | int | None) -> np.random.Gener
         f"generator must be None, a non-negative int seed or a numpy.random.Generator; "
         f"got {generator!r}"
     )
+
+
+class Generator:
+    """torch's ``Generator`` object: a seedable random stream to pass as ``generator=``.
+
+    Parameters
+    ----------
+    device : str, default "cpu"
+        Accepted for torch's signature; only the CPU exists.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> g = cl.Generator().manual_seed(0)
+    >>> a = cl.rand(2, generator=g)
+    >>> b = cl.rand(2, generator=cl.Generator().manual_seed(0))
+    >>> a.equal(b)
+    True
+    """
+
+    def __init__(self, device: str = "cpu") -> None:
+        from .device import device as _device
+
+        _device(device)
+        self._seed = 0
+        self.rng = np.random.default_rng(0)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from ``seed``; returns self (so it can be chained)."""
+        if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int; got {seed!r}")
+        self._seed = int(seed)
+        self.rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self) -> int:
+        """The seed the stream last started from."""
+        return self._seed
+
+    def seed(self) -> int:
+        """Restart from a fresh seed drawn from the default generator; return it."""
+        return self.manual_seed(int(_default.integers(2**63))).initial_seed()

@@ -11,9 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from . import _ops
+from . import _ops, _validate
 from ._tensor_api import TorchMethods
+from ._tensor_inplace import InPlaceMethods
+from ._tensor_shape import ShapeMethods
 from .autograd import Node, is_grad_enabled, run_backward
+from .device import CPU
+from .device import device as device_type
 
 _FLOAT_DTYPES = (np.float32, np.float64)
 
@@ -36,14 +40,15 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
-class Tensor(TorchMethods):
+class Tensor(InPlaceMethods, ShapeMethods, TorchMethods):
     """An n-dimensional array that can record the ops applied to it for backprop.
 
-    Use :func:`convlens.tensor` to make one. ``data`` holds the ndarray; ``grad`` is filled by
-    :meth:`backward` for leaves that have ``requires_grad=True``.
+    Use :func:`convlens.tensor` to make one. ``numpy()`` gives the ndarray (shared, not
+    copied); ``data`` is torch's alias (a Tensor sharing memory and version counter, outside
+    the graph); ``grad`` is filled by :meth:`backward` for leaves with ``requires_grad=True``.
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "_node", "_version", "_hooks",
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_counter", "_hooks",
                  "_retains_grad", "__weakref__")
     __array_ufunc__ = None  # make ndarray <op> Tensor defer to Tensor's reflected operators
 
@@ -57,7 +62,7 @@ class Tensor(TorchMethods):
         self.requires_grad = bool(requires_grad)
         self.grad: Tensor | None = None
         self._node: Node | None = None
-        self._version = 0
+        self._counter = [0]  # shared with .data aliases, as torch's version counter
         self._hooks: list[Callable] = []
         self._retains_grad = False
 
@@ -69,7 +74,7 @@ class Tensor(TorchMethods):
         out._data = data
         out.grad = None
         out._node = None
-        out._version = 0
+        out._counter = [0]
         out._hooks = []
         out._retains_grad = False
         out.requires_grad = False
@@ -91,13 +96,38 @@ class Tensor(TorchMethods):
 
     # -- data and metadata ----------------------------------------------------------------
     @property
-    def data(self) -> np.ndarray:
-        return self._data
+    def data(self) -> Tensor:
+        """This tensor's values as a tensor outside the graph, as torch's ``.data``.
+
+        It shares memory and the version counter with ``self``: writes through it
+        (``p.data.mul_(0.5)``) change ``self``, and are not recorded for backward.
+        Assigning ``t.data = value`` replaces the values (any shape or dtype).
+        """
+        alias = Tensor._wrap(self._data)
+        alias._counter = self._counter
+        return alias
 
     @data.setter
     def data(self, value: Any) -> None:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
         self._version += 1
+
+    @property
+    def _version(self) -> int:
+        return self._counter[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._counter[0] = value
+
+    @property
+    def device(self) -> device_type:
+        """Always the CPU."""
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -125,13 +155,17 @@ class Tensor(TorchMethods):
         return self._version
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.shape if dim is None else self.shape[dim]
+        return self.shape if dim is None else self.shape[_validate.dim_index(dim, self.ndim)]
 
     def numel(self) -> int:
         return int(self._data.size)
 
+    nelement = numel
+
     def dim(self) -> int:
         return self._data.ndim
+
+    ndimension = dim
 
     def numpy(self) -> np.ndarray:
         """Return the underlying ndarray (shared, not copied), as ``torch.Tensor.numpy``."""
@@ -172,18 +206,36 @@ class Tensor(TorchMethods):
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer tensor used as an index (``items[t]``), as in torch."""
+        if self.dtype.kind not in "biu" or self._data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an "
+                            f"index; got dtype {self.dtype} and shape {self.shape}")
+        return int(self._data.reshape(-1)[0])
+
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         return self._data if dtype is None else self._data.astype(dtype)
 
     # -- autograd ----------------------------------------------------------------------
-    def backward(self, gradient: Any = None) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
 
         Parameters
         ----------
         gradient : array_like, optional
             d loss / d self. May be left out only when ``self`` holds one element.
+        retain_graph : bool, optional
+            Keep the graph so that backward can run through it again; without it a second
+            backward through the same ops raises torch's error.
+        create_graph : bool, default False
+            Must be False (convlens has no higher-order gradients).
+        inputs : Tensor or sequence of Tensor, optional
+            Accumulate only into these tensors' ``.grad``.
         """
+        if create_graph:
+            raise NotImplementedError("convlens computes first-order gradients only; "
+                                      "create_graph=True is not supported")
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() needs a tensor that requires grad: none of its inputs had "
@@ -203,11 +255,19 @@ class Tensor(TorchMethods):
                 raise ValueError(
                     f"gradient must have the tensor's shape {self.shape}; got {grad.shape}"
                 )
-        run_backward(self, grad)
+        if isinstance(inputs, Tensor):
+            inputs = [inputs]
+        run_backward(self, grad, retain_graph=bool(retain_graph),
+                     inputs=None if inputs is None else list(inputs))
 
     def detach(self) -> Tensor:
-        """A tensor sharing the data but cut from the graph."""
-        return Tensor._wrap(self._data)
+        """A tensor sharing the data (and version counter) but cut from the graph."""
+        return self.data
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph, in place."""
+        self._node, self.requires_grad = None, False
+        return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.dtype.type not in _FLOAT_DTYPES:
@@ -221,48 +281,13 @@ class Tensor(TorchMethods):
         """Keep ``.grad`` for this non-leaf tensor after backward."""
         self._retains_grad = True
 
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> None:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
         self._hooks.append(hook)
-
-    # -- in-place updates (bump the version so cached filter spectra are invalidated) -----
-    def _assign(self, value: np.ndarray) -> Tensor:
-        np.copyto(self._data, value, casting="same_kind")
-        self._version += 1
-        return self
-
-    def zero_(self) -> Tensor:
-        return self._assign(np.zeros((), self.dtype))
-
-    def fill_(self, value: float) -> Tensor:
-        return self._assign(np.asarray(value, self.dtype))
-
-    def copy_(self, src: Any) -> Tensor:
-        return self._assign(np.asarray(_ops.raw(src), self.dtype))
-
-    def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        value = np.asarray(_ops.raw(other))
-        return self._assign(self._data + (value if alpha == 1 else alpha * value))
-
-    def sub_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        value = np.asarray(_ops.raw(other))
-        return self._assign(self._data - (value if alpha == 1 else alpha * value))
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._assign(self._data * np.asarray(_ops.raw(other)))
-
-    # -- conversions ------------------------------------------------------------------
-    def astype(self, dtype: Any) -> Tensor:
-        return _ops.astype(self, dtype)
-
-    def float(self) -> Tensor:
-        return _ops.astype(self, np.float32)
-
-    def double(self) -> Tensor:
-        return _ops.astype(self, np.float64)
-
-    def long(self) -> Tensor:
-        return Tensor(self._data.astype(np.int64))
 
     # -- arithmetic (see _ops for forward and backward) --------------------------------
     def __add__(self, other):
@@ -296,7 +321,7 @@ class Tensor(TorchMethods):
         return _ops.power(self, exponent)
 
     def __rpow__(self, base):
-        return _ops.rpower(base, self)
+        return _ops.rpower(base, self) if not isinstance(base, Tensor) else _ops.power(base, self)
 
     def __matmul__(self, other):
         return _ops.matmul(self, other)
@@ -308,80 +333,26 @@ class Tensor(TorchMethods):
         return _ops.getitem(self, index)
 
     def __lt__(self, other):
-        return Tensor(self._data < _ops.raw(other))
+        return Tensor._wrap(np.asarray(self._data < _ops.raw(other)))
 
     def __le__(self, other):
-        return Tensor(self._data <= _ops.raw(other))
+        return Tensor._wrap(np.asarray(self._data <= _ops.raw(other)))
 
     def __gt__(self, other):
-        return Tensor(self._data > _ops.raw(other))
+        return Tensor._wrap(np.asarray(self._data > _ops.raw(other)))
 
     def __ge__(self, other):
-        return Tensor(self._data >= _ops.raw(other))
+        return Tensor._wrap(np.asarray(self._data >= _ops.raw(other)))
 
     def __eq__(self, other):  # elementwise, as in torch
-        return Tensor(self._data == _ops.raw(other))
+        return Tensor._wrap(np.asarray(self._data == _ops.raw(other)))
 
     def __ne__(self, other):
-        return Tensor(self._data != _ops.raw(other))
-
-    def exp(self):
-        return _ops.exp(self)
-
-    def log(self):
-        return _ops.log(self)
-
-    def sqrt(self):
-        return _ops.sqrt(self)
-
-    def abs(self):
-        return _ops.absolute(self)
-
-    def clamp(self, min=None, max=None):  # noqa: A002 - torch's argument names
-        return _ops.clamp(self, min, max)
-
-    def sum(self, dim=None, keepdim=False):
-        return _ops.sum(self, dim, keepdim)
-
-    def mean(self, dim=None, keepdim=False):
-        return _ops.mean(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return Tensor(np.argmax(self._data, axis=dim, keepdims=keepdim))
-
-    def reshape(self, *shape):
-        return _ops.reshape(self, shape[0] if len(shape) == 1 and not isinstance(
-            shape[0], int) else shape)
-
-    view = reshape
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return _ops.flatten(self, start_dim, end_dim)
-
-    def permute(self, *dims):
-        return _ops.permute(self, dims[0] if len(dims) == 1 and not isinstance(
-            dims[0], int) else dims)
-
-    def transpose(self, dim0, dim1):
-        return _ops.transpose(self, dim0, dim1)
-
-    @property
-    def T(self):  # noqa: N802 - numpy/torch spelling
-        return _ops.permute(self, tuple(reversed(range(self.ndim))))
-
-    def unsqueeze(self, dim):
-        return _ops.unsqueeze(self, dim)
-
-    def squeeze(self, dim=None):
-        return _ops.squeeze(self, dim)
-
-    def relu(self):
-        from .functional import relu
-
-        return relu(self)
+        return Tensor._wrap(np.asarray(self._data != _ops.raw(other)))
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
+           ) -> Tensor:
     """Make a :class:`Tensor` from array-like data, as ``torch.tensor``.
 
     Parameters
@@ -393,6 +364,8 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
         Record ops on this tensor so that :meth:`Tensor.backward` fills its ``grad``.
     dtype : numpy dtype, optional
         Cast to this dtype.
+    device : str or device, optional
+        Only the CPU exists; any other device raises.
 
     Returns
     -------
@@ -411,4 +384,6 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     >>> x.grad.numpy().tolist()
     [[2.0, 4.0], [6.0, 8.0]]
     """
+    if device is not None:
+        device_type(device)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)

@@ -33,7 +33,7 @@ def test_tensor_copies_its_data():
 def test_numpy_shape_dtype_and_friends():
     t = cl.tensor(np.arange(6.0).reshape(2, 3))
     assert isinstance(t.numpy(), np.ndarray)
-    assert t.numpy() is t.data  # shared, as torch.Tensor.numpy
+    assert t.numpy() is t.data.numpy()  # shared, as torch.Tensor.numpy
     assert t.shape == (2, 3) and t.ndim == 2 and t.numel() == 6 and len(t) == 2
     assert t.size() == (2, 3) and t.size(1) == 3
     assert t.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
@@ -193,7 +193,7 @@ def test_no_grad_as_a_decorator():
 
 # -- in-place writes and versions ------------------------------------------------------------
 @pytest.mark.parametrize(("method", "args", "expected"), [
-    ("add_", (1.0,), [2.0, 3.0]), ("add_", (np.ones(2), 2.0), [3.0, 4.0]),
+    ("add_", (1.0,), [2.0, 3.0]), ("add_", (np.ones(2),), [2.0, 3.0]),
     ("sub_", (1.0,), [0.0, 1.0]), ("mul_", (3.0,), [3.0, 6.0]), ("zero_", (), [0.0, 0.0]),
     ("fill_", (7.0,), [7.0, 7.0]), ("copy_", (np.array([5.0, 6.0]),), [5.0, 6.0]),
 ])
@@ -227,7 +227,7 @@ def test_writing_an_input_in_place_before_backward_is_refused():
 def test_writing_an_output_in_place_before_backward_is_refused():
     x = cl.tensor(np.array([1.0, 2.0]), requires_grad=True)
     y = x.exp()
-    y.mul_(2.0)
+    y.data.mul_(2.0)  # a write backward cannot see: the shared version counter catches it
     with pytest.raises(RuntimeError, match=r"the output of Exp \(shape \(2,\)\) was changed in "
                                            r"place"):
         y.sum().backward()
@@ -275,8 +275,8 @@ def test_other_shape_errors():
         t.sum(dim=1.0)
     with pytest.raises(ValueError, match="matmul needs tensors of at least 1 dimension"):
         cl.tensor(2.0) @ t
-    with pytest.raises(TypeError, match="power supports a number exponent only; got a Tensor"):
-        t ** t
+    with pytest.raises(TypeError, match="power needs a real exponent"):
+        t ** 1j
 
 
 def test_zero_dim_tensors():

@@ -303,17 +303,29 @@ class Module:
         """Cast floating-point parameters and buffers to float64, in place."""
         return self._cast_floats(np.float64)
 
-    def to(self, *args: Any, dtype: Any = None) -> Module:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Module:
         """Cast floating-point parameters and buffers to ``dtype``, in place, as torch's
-        ``module.to(dtype)`` or ``module.to("cpu", dtype)``; the only device is the CPU."""
+        ``module.to(dtype)`` or ``module.to(device, dtype)``; the only device is the CPU
+        (any other raises)."""
         from .._tensor_api import target_dtype
 
-        dtype = target_dtype(args, dtype)
+        dtype = target_dtype(args, dtype, device)
         if dtype is None:
             return self
         if dtype.kind != "f":
             raise TypeError(f"Module.to casts to a float dtype; got {dtype}")
         return self._cast_floats(dtype.type)
+
+    def cpu(self) -> Module:
+        """Return self: parameters always live on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises: convlens runs on the CPU only."""
+        from ..device import cpu_only_error
+
+        raise cpu_only_error("cuda")
 
     # -- calling -----------------------------------------------------------------------------
     def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]

@@ -1,0 +1,100 @@
+"""What every ``_ops*`` module shares: unwrapping, scalar promotion, and building results.
+
+Ops compute an ndarray and hand :func:`from_op` a ``backward`` closure that maps
+``grad_output`` to one gradient per input (``None`` for inputs without one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _validate
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def tensor_cls():
+    from .tensor import Tensor
+
+    return Tensor
+
+
+def raw(value: Any) -> Any:
+    """The ndarray behind a Tensor, or the value itself."""
+    return value._data if isinstance(value, tensor_cls()) else value
+
+
+def as_tensor(value: Any) -> Tensor:
+    """``value`` if it is a Tensor, else a new Tensor of it (Python floats become float32)."""
+    Tensor = tensor_cls()
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def scalar_dtype(value: Any, other: np.dtype) -> np.dtype:
+    """The dtype a Python/NumPy scalar takes next to a tensor of dtype ``other``.
+
+    As in torch, a scalar does not promote a float tensor (``float32 * 2.5`` stays float32),
+    but a float scalar next to an integer or bool tensor gives float32, torch's default.
+    """
+    kind = np.asarray(value).dtype.kind
+    if other.kind == "f" or kind == other.kind:
+        return other
+    if kind == "f":
+        return np.dtype(np.float32)
+    return np.dtype(np.int64) if kind in "iu" and other.kind == "b" else other
+
+
+def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Wrap constants so both operands are Tensors; scalars follow :func:`scalar_dtype`."""
+    Tensor = tensor_cls()
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        b = Tensor(b)  # as cl.tensor: a Python float becomes float32
+    if not isinstance(a, Tensor):
+        a = Tensor(np.asarray(a, dtype=scalar_dtype(a, b.dtype) if np.isscalar(a) else None))
+        b = _promote_integer(b, a.dtype)
+    if not isinstance(b, Tensor):
+        b = Tensor(np.asarray(b, dtype=scalar_dtype(b, a.dtype) if np.isscalar(b) else None))
+        a = _promote_integer(a, b.dtype)
+    return a, b
+
+
+def _promote_integer(x: Tensor, scalar_dtype: np.dtype) -> Tensor:
+    """An integer tensor meeting a float scalar becomes float32 (NumPy would pick float64)."""
+    if scalar_dtype.kind == "f" and x.dtype.kind in "iub":
+        return tensor_cls()._wrap(x._data.astype(scalar_dtype))  # integers never need a grad
+    return x
+
+
+def from_op(data, inputs, backward, name):
+    return tensor_cls()._from_op(data, inputs, backward, name)
+
+
+def axes(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """The axes a reduction over ``dim`` covers (all of them for ``None``)."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = tuple(dim) if isinstance(dim, Sequence) else (dim,)
+    if ndim == 0:
+        for d in dims:
+            _validate.dim_index(d, 1)
+        return ()
+    found = tuple(_validate.dim_index(d, ndim) for d in dims)
+    if len(set(found)) != len(found):
+        raise ValueError(f"dim must not repeat an axis; got {dim!r}")
+    return found
+
+
+def expand_back(g: np.ndarray, axes: tuple[int, ...], keepdim: bool, shape) -> np.ndarray:
+    """Undo a reduction's shape change on ``g`` so it broadcasts to ``shape``."""
+    if not keepdim:
+        g = np.expand_dims(g, axes)
+    return np.broadcast_to(g, shape)
+
+
+def int_dim(dim: Any, ndim: int, name: str = "dim") -> int:
+    """One int ``dim`` checked against ``ndim`` (a 0-d tensor accepts 0 and -1)."""
+    return _validate.dim_index(dim, ndim, name)
