@@ -52,7 +52,10 @@ def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Wrap constants so both operands are Tensors; scalars follow :func:`scalar_dtype`."""
     Tensor = tensor_cls()
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        b = Tensor(b)  # as cl.tensor: a Python float becomes float32
+        if np.isscalar(b) and not np.isscalar(a):
+            a = Tensor(a)  # an array first, so that the scalar follows its dtype
+        else:
+            b = Tensor(b)  # as cl.tensor: a Python float becomes float32
     if not isinstance(a, Tensor):
         a = Tensor(np.asarray(a, dtype=scalar_dtype(a, b.dtype) if np.isscalar(a) else None))
         b = _promote_integer(b, a.dtype)

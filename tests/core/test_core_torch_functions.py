@@ -192,3 +192,16 @@ def test_small_idioms_from_training_scripts():
     assert x.nelement() == 2 and x.ndimension() == 1
     cl.use_deterministic_algorithms(True)
     assert cl.tensor([1.0], device="cpu").device == cl.device("cpu")
+
+
+def test_python_scalar_next_to_a_float64_array_stays_float64():
+    # an optimizer's p.sub_(grad_array, alpha=lr) multiplies an ndarray by a Python float:
+    # rounding lr to float32 first moved float64 trajectories by 1e-9 per step
+    from convlens import _ops
+
+    grad = np.array([0.11, 0.13])
+    assert _ops.mul(grad, 0.1).dtype == np.float64
+    np.testing.assert_array_equal(_ops.mul(grad, 0.1).numpy(), grad * 0.1)
+    p = cl.tensor(np.array([0.3, 0.7]))
+    p.sub_(grad, alpha=0.1)
+    np.testing.assert_array_equal(p.numpy(), np.array([0.3, 0.7]) - 0.1 * grad)
