@@ -30,6 +30,13 @@ MAX_WORK = 2**36
 #: The most taps in one window (``prod(kernel_size)``): pools loop over taps in Python.
 MAX_TAPS = 2**20
 
+
+
+def quiet() -> np.errstate:
+    """Non-finite inputs are data here, as in torch: inf - inf is NaN without a warning."""
+    return np.errstate(invalid="ignore", over="ignore", divide="ignore")
+
+
 LAYOUTS = {1: ("(C, L)", "(N, C, L)"), 2: ("(C, H, W)", "(N, C, H, W)"),
            3: ("(C, D, H, W)", "(N, C, D, H, W)")}
 

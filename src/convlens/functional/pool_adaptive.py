@@ -32,6 +32,7 @@ def _gather(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return np.where(valid, index, start[:, None]), valid
 
 
+@common.quiet()
 def _bin_sum(x: np.ndarray, axis: int, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Sum of each bin along ``axis``; every element of a bin is added once, others never."""
     index, valid = _gather(start, end)
@@ -64,8 +65,10 @@ def adaptive_avg_pool_nd(op: str, nd: int, input, output_size) -> Tensor:  # noq
     out = x._data
     for axis, (start, end) in enumerate(bins):
         out = _bin_sum(out, 2 + axis, start, end)
-    out = out / count
+    with common.quiet():
+        out = out / count
 
+    @common.quiet()
     def backward(grad_output):
         grad = grad_output / count
         for axis, (first, stop) in enumerate(covers):

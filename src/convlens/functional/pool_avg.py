@@ -41,6 +41,7 @@ def _divisor(spec: ConvSpec, kernel: tuple[int, ...], in_size: tuple[int, ...],
     return divisor
 
 
+@common.quiet()
 def _avg_arrays(op: str, nd: int, x: np.ndarray, kernel_size, stride, padding, ceil_mode,
                 count_include_pad, divisor_override):
     """Average pooling of a batched ndarray: the output and its backward (ndarray -> ndarray)."""
@@ -57,6 +58,7 @@ def _avg_arrays(op: str, nd: int, x: np.ndarray, kernel_size, stride, padding, c
     for offset in np.ndindex(*kernel):
         total += padded[(..., *spec.window(offset, out_size))]
 
+    @common.quiet()
     def backward(grad_output: np.ndarray) -> np.ndarray:
         share = grad_output / divisor
         grad_padded = np.zeros(padded.shape, dtype=share.dtype)
@@ -164,17 +166,23 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = Fal
 
 
 # -- power-average (LP) pooling ------------------------------------------------------------
+def _sign(a: np.ndarray) -> np.ndarray:
+    """Torch's ``sign``: 0 at NaN, where NumPy's gives NaN."""
+    return (a > 0).astype(a.dtype) - (a < 0)
+
+
 def _lp_backward(grad_output, x, mean, z, p: float, k: int, pool_backward):
     """Torch's chain rule for ``(sign(m) * relu(|m|) * k) ** (1 / p)``, step by step.
 
     Following each step keeps torch's values where the chain meets 0 or NaN: ``relu``'s
-    gradient is a selection (``m == 0`` gives 0, not ``0 * inf``) and ``sign``'s is zero.
+    gradient is a selection (``m == 0`` gives 0, not ``0 * inf``), ``sign``'s is zero, and
+    ``sign(NaN)`` is 0.
     """
     with np.errstate(all="ignore"):
         grad_z = grad_output * ((1.0 / p) * z ** (1.0 / p - 1.0))
         grad_s = grad_z * k
-        grad_relu = np.where(np.abs(mean) <= 0, 0, grad_s * np.sign(mean))
-        grad_mean = grad_relu * np.sign(mean)
+        grad_relu = np.where(np.abs(mean) <= 0, 0, grad_s * _sign(mean))
+        grad_mean = grad_relu * _sign(mean)
         return pool_backward(grad_mean) * (p * x ** (p - 1.0)) if p != 0 else np.zeros_like(x)
 
 
@@ -191,7 +199,7 @@ def lp_pool_nd(op: str, nd: int, input, norm_type, kernel_size, stride=None,  # 
     with np.errstate(all="ignore"):
         mean, pool_backward = _avg_arrays(op, nd, x._data ** p, kernel, stride, 0, ceil_mode,
                                           True, None)
-        z = np.sign(mean) * np.maximum(np.abs(mean), 0) * math.prod(kernel)
+        z = _sign(mean) * np.maximum(np.abs(mean), 0) * math.prod(kernel)
         out = z ** (1.0 / p)
 
     def backward(grad_output):
