@@ -1,0 +1,202 @@
+"""More pooling layers: adaptive max, power-average (LP) and max unpooling.
+
+Each wraps the function of the same name in :mod:`convlens.functional` (looked up at call
+time), with torch's constructor arguments, and checks them when it is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _validate
+from .. import functional as F
+from ..functional import _pool_common
+from ..tensor import Tensor
+from . import _args
+from .module import Module
+from .pooling import _AdaptivePoolNd, _stored
+from .registry import builtin
+
+
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
+    _kind = "max"
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = _args.boolean(return_indices, "return_indices")
+
+    def forward(self, input: Tensor):  # noqa: A002
+        return getattr(F, f"adaptive_max_pool{self._nd}d")(input, self.output_size,
+                                                           self.return_indices)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "return_indices": self.return_indices}
+
+
+@builtin
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max of (N, C, L) input over ``output_size`` bins, as ``torch.nn.AdaptiveMaxPool1d``.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import nn
+    >>> nn.AdaptiveMaxPool1d(2)(cl.tensor([[[1.0, 5.0, 3.0, 4.0, 2.0]]])).tolist()
+    [[[5.0, 4.0]]]
+    """
+
+    _nd = 1
+
+
+@builtin
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max over an ``output_size`` grid of bins, as ``torch.nn.AdaptiveMaxPool2d``.
+
+    Parameters
+    ----------
+    output_size : int or tuple of 2 (int or None)
+        (H_out, W_out); None keeps that input size; 1 is global max pooling.
+    return_indices : bool, default False
+        Also return each maximum's flat index into the (H, W) plane.
+
+    Examples
+    --------
+    >>> import numpy as np, convlens as cl
+    >>> from convlens import nn
+    >>> nn.AdaptiveMaxPool2d((2, 1))(cl.tensor(np.ones((1, 3, 5, 5)))).shape
+    (1, 3, 2, 1)
+    """
+
+    _nd = 2
+
+
+class _LPPoolNd(Module):
+    _nd = 0
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        layer = type(self).__name__
+        _pool_common.window_args(layer, self._nd, kernel_size, stride, 0, 1)
+        self.norm_type = _validate.any_real(norm_type, "norm_type")
+        if self.norm_type == 0:
+            raise ValueError(f"{layer}: norm_type must be non-zero; got {norm_type!r}")
+        self.norm_type = norm_type
+        self.kernel_size = _stored(kernel_size, self._nd)
+        self.stride = _stored(stride, self._nd)   # None stays None, as in torch
+        self.ceil_mode = _args.boolean(ceil_mode, "ceil_mode")
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return getattr(F, f"lp_pool{self._nd}d")(input, self.norm_type, self.kernel_size,
+                                                 self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+    def get_config(self) -> dict[str, Any]:
+        return {"norm_type": self.norm_type, "kernel_size": self.kernel_size,
+                "stride": self.stride, "ceil_mode": self.ceil_mode}
+
+
+@builtin
+class LPPool1d(_LPPoolNd):
+    """1-D power-average pooling, as ``torch.nn.LPPool1d``; see :class:`LPPool2d`.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import nn
+    >>> nn.LPPool1d(2, 2)(cl.tensor([[[3.0, 4.0, 6.0, 8.0]]])).tolist()
+    [[[5.0, 10.0]]]
+    """
+
+    _nd = 1
+
+
+@builtin
+class LPPool2d(_LPPoolNd):
+    """2-D power-average pooling, as ``torch.nn.LPPool2d``: ``(sum x ** p) ** (1 / p)``
+    over each window (see :func:`convlens.functional.lp_pool2d`).
+
+    Parameters
+    ----------
+    norm_type : float
+        The power ``p`` (non-zero); ``inf`` gives max pooling of ``|x|``.
+    kernel_size : int or tuple of 2 ints
+    stride : int or tuple of 2 ints, optional
+        Defaults to ``kernel_size``.
+    ceil_mode : bool, default False
+
+    Examples
+    --------
+    >>> from convlens import nn
+    >>> nn.LPPool2d(2, 3, stride=2)
+    LPPool2d(norm_type=2, kernel_size=3, stride=2, ceil_mode=False)
+    """
+
+    _nd = 2
+
+
+class _MaxUnpoolNd(Module):
+    _nd = 0
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        nd = self._nd
+        self.kernel_size = _pool_common.window_tuple(kernel_size, nd, "kernel_size")
+        self.stride = self.kernel_size if stride is None else _pool_common.window_tuple(
+            stride, nd, "stride")
+        self.padding = _pool_common.window_tuple(padding, nd, "padding", minimum=0)
+
+    def forward(self, input: Tensor, indices: Tensor,  # noqa: A002
+                output_size: Any = None) -> Tensor:
+        return getattr(F, f"max_unpool{self._nd}d")(input, indices, self.kernel_size,
+                                                    self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"kernel_size": self.kernel_size, "stride": self.stride,
+                "padding": self.padding}
+
+
+@builtin
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of :class:`MaxPool1d`, as ``torch.nn.MaxUnpool1d``.
+
+    Examples
+    --------
+    >>> import convlens as cl
+    >>> from convlens import nn
+    >>> y, i = nn.MaxPool1d(2, return_indices=True)(cl.tensor([[[1.0, 3.0, 4.0, 2.0]]]))
+    >>> nn.MaxUnpool1d(2)(y, i).tolist()
+    [[[0.0, 3.0, 4.0, 0.0]]]
+    """
+
+    _nd = 1
+
+
+@builtin
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Partial inverse of :class:`MaxPool2d`, as ``torch.nn.MaxUnpool2d``.
+
+    ``forward(input, indices, output_size=None)`` puts each value back at its index and
+    zeros elsewhere (see :func:`convlens.functional.max_unpool2d`).
+
+    Parameters
+    ----------
+    kernel_size : int or tuple of 2 ints
+    stride : int or tuple of 2 ints, optional
+        Defaults to ``kernel_size``.
+    padding : int or tuple of 2 ints, default 0
+
+    Examples
+    --------
+    >>> from convlens import nn
+    >>> nn.MaxUnpool2d(2)
+    MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
+    """
+
+    _nd = 2
