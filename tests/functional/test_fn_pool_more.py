@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 import convlens as cl
 from convlens import functional as F
-from tests.reference import check_against_torch
 
 torch = pytest.importorskip("torch")
+from reference import check_against_torch  # noqa: E402
 TF = torch.nn.functional
 
 

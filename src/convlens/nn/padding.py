@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import _validate
 from .. import functional as F
+from ..functional._pool_common import LAYOUTS
 from ..tensor import Tensor
 from .module import Module
 from .registry import builtin
@@ -43,8 +44,9 @@ class _PadNd(Module):
     def _pad(self, input: Tensor, value: float | None = None) -> Tensor:  # noqa: A002
         x = _validate.float_tensor(input, "input", type(self).__name__)
         if self._mode != "constant":  # torch: one or two leading dims (C, or N and C)
-            _validate.rank(x.shape, {self._nd + 1: "unbatched", self._nd + 2: "batched"},
-                           "input", type(self).__name__)
+            single, batched = LAYOUTS[self._nd]
+            _validate.rank(x.shape, {self._nd + 1: single, self._nd + 2: batched}, "input",
+                           type(self).__name__)
         return F.pad(x, self.padding, self._mode, value)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002

@@ -6,6 +6,7 @@ time), with torch's constructor arguments, and checks them when it is built.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import _validate
@@ -95,8 +96,18 @@ class _LPPoolNd(Module):
                 f"stride={self.stride}, ceil_mode={self.ceil_mode}")
 
     def get_config(self) -> dict[str, Any]:
-        return {"norm_type": self.norm_type, "kernel_size": self.kernel_size,
-                "stride": self.stride, "ceil_mode": self.ceil_mode}
+        norm = self.norm_type
+        # JSON has no infinity: an infinite norm_type is saved as the string "inf" or "-inf"
+        return {"norm_type": str(float(norm)) if math.isinf(norm) else norm,
+                "kernel_size": self.kernel_size, "stride": self.stride,
+                "ceil_mode": self.ceil_mode}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> _LPPoolNd:
+        norm = config.get("norm_type")
+        if norm in ("inf", "-inf"):
+            config = {**config, "norm_type": float(norm)}
+        return cls(**config)
 
 
 @builtin
