@@ -12,6 +12,7 @@ from convlens import functional as F
 
 torch = pytest.importorskip("torch")
 from reference import check_against_torch  # noqa: E402
+
 TF = torch.nn.functional
 
 
