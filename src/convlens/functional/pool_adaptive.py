@@ -2,8 +2,9 @@
 
 Output bin ``i`` along a dimension of size ``n`` with ``m`` bins covers input elements
 ``floor(i * n / m) <= j < ceil((i + 1) * n / m)`` (PyTorch's rule; bins may overlap by one).
-Every bin is gathered and reduced on its own elements only, never through a matrix product or
-a cumulative sum, so a NaN or inf reaches exactly the outputs whose bins contain it, as in
+Every bin is reduced over its own elements only: by a reshape when bins tile evenly, a 0/1
+matrix product only on finite data (one ``np.isfinite`` check), else by gathering; never by a
+cumulative sum. So a NaN or inf reaches exactly the outputs whose bins contain it, as in
 PyTorch.
 """
 
@@ -32,15 +33,51 @@ def _gather(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return np.where(valid, index, start[:, None]), valid
 
 
+# Above this many (bins x inputs) a 0/1 matrix costs more memory than gathering.
+_MATRIX_LIMIT = 2**22
+
+
 @common.quiet()
 def _bin_sum(x: np.ndarray, axis: int, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Sum of each bin along ``axis``; every element of a bin is added once, others never."""
-    index, valid = _gather(start, end)
+    """Sum of each bin along ``axis``; every element of a bin is added once, others never.
+
+    Three ways, all exact in that sense: on finite data a 0/1 matrix product (one BLAS call)
+    is safe, since ``0 * x`` is 0 there; bins that tile the axis evenly are a reshape;
+    otherwise each bin's elements are gathered, so ``0 * inf`` never happens.
+    """
+    n, m = x.shape[axis], len(start)
+    if n == 0:  # no elements to read from (output_size 0): every sum is empty
+        return np.zeros((*x.shape[:axis], m, *x.shape[axis + 1:]), x.dtype)
+    if n * m <= _MATRIX_LIMIT and np.isfinite(x).all():
+        j = np.arange(n)
+        inside = ((j >= start[:, None]) & (j < end[:, None])).astype(x.dtype)   # (m, n)
+        if axis == x.ndim - 1:
+            return x @ inside.T
+        if axis == x.ndim - 2:
+            return inside @ x
+        return np.moveaxis(np.moveaxis(x, axis, -1) @ inside.T, -1, axis)
+    if n % m == 0 and np.array_equal(start, np.arange(m) * (n // m)) and np.array_equal(
+            end, start + n // m):
+        return x.reshape(*x.shape[:axis], m, n // m, *x.shape[axis + 1:]).sum(axis=axis + 1)
     moved = np.moveaxis(x, axis, -1)
-    if moved.shape[-1] == 0:  # no bins to read from (output_size 0): every sum is empty
-        return np.moveaxis(np.zeros((*moved.shape[:-1], len(start)), x.dtype), -1, axis)
+    index, valid = _gather(start, end)
     taken = np.take(moved, index, axis=-1)                               # (..., m, L)
     return np.moveaxis(np.where(valid, taken, 0).sum(axis=-1), -1, axis)
+
+
+def _tiled_mean(x: Tensor, out_size: tuple[int, ...], nd: int) -> Tensor:
+    """Bins that tile every axis evenly (global pooling): one reshaped mean."""
+    split = [v for n, m in zip(x.shape[2:], out_size) for v in (m, n // m)]
+    taps = tuple(range(3, 2 + 2 * nd, 2))                  # the within-bin axes
+    with common.quiet():
+        out = x._data.reshape(*x.shape[:2], *split).mean(axis=taps)
+    count = np.prod(split[1::2])
+
+    def backward(grad_output):
+        share = np.expand_dims(grad_output / np.asarray(count, grad_output.dtype), taps)
+        return (np.broadcast_to(share, (*x.shape[:2], *split)).reshape(x.shape),)
+
+    return Tensor._from_op(out, (x,), backward, f"AdaptiveAvgPool{nd}d")
 
 
 def _output_size(op: str, nd: int, output_size, x: Tensor) -> tuple[int, ...]:
@@ -62,6 +99,8 @@ def adaptive_avg_pool_nd(op: str, nd: int, input, output_size) -> Tensor:  # noq
     for axis, (start, end) in enumerate(bins):
         count = count * (end - start).astype(x.dtype).reshape(
             [-1 if a == axis else 1 for a in range(nd)])
+    if set(out_size) == {1}:  # global pooling
+        return common.unbatch(_tiled_mean(x, out_size, nd), unbatched)
     out = x._data
     for axis, (start, end) in enumerate(bins):
         out = _bin_sum(out, 2 + axis, start, end)
