@@ -68,6 +68,15 @@ def test_lp_pool_of_an_all_zero_window_has_zero_gradient_as_in_torch():
     check_against_torch(lambda t: F.lp_pool1d(t, 2, 2), lambda t: TF.lp_pool1d(t, 2, 2), x)
 
 
+def test_lp_pool_errors():
+    with pytest.raises(ValueError, match=r"lp_pool2d: norm_type must be non-zero; got 0"):
+        F.lp_pool2d(cl.tensor(np.ones((1, 1, 4, 4))), 0, 2)
+    with pytest.raises(TypeError, match=r"norm_type must be a number; got str"):
+        F.lp_pool1d(cl.tensor(np.ones((1, 1, 4))), "2", 2)
+    with pytest.raises(ValueError, match=r"lp_pool1d: the output would be empty"):
+        F.lp_pool1d(cl.tensor(np.ones((1, 1, 4))), 2, 5)
+
+
 @settings(max_examples=40)
 @given(nd=st.sampled_from([1, 2]), sizes=st.lists(st.integers(1, 9), min_size=4, max_size=4),
        ties=st.booleans(), seed=st.integers(0, 99))

@@ -41,8 +41,7 @@ LAYOUTS = {1: ("(C, L)", "(N, C, L)"), 2: ("(C, H, W)", "(N, C, H, W)"),
            3: ("(C, D, H, W)", "(N, C, D, H, W)")}
 
 
-def pool_input(op: str, nd: int, input, allow_empty_batch: bool = True  # noqa: A002
-               ) -> tuple[Tensor, bool]:
+def pool_input(op: str, nd: int, input) -> tuple[Tensor, bool]:  # noqa: A002
     """Check dtype and rank; return the batched input and whether it came unbatched."""
     x = _validate.float_tensor(input, "input", op)
     single, batched = LAYOUTS[nd]

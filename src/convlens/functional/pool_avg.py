@@ -183,13 +183,15 @@ def _lp_backward(grad_output, x, mean, z, p: float, k: int, pool_backward):
         grad_s = grad_z * k
         grad_relu = np.where(np.abs(mean) <= 0, 0, grad_s * _sign(mean))
         grad_mean = grad_relu * _sign(mean)
-        return pool_backward(grad_mean) * (p * x ** (p - 1.0)) if p != 0 else np.zeros_like(x)
+        return pool_backward(grad_mean) * (p * x ** (p - 1.0))
 
 
 def lp_pool_nd(op: str, nd: int, input, norm_type, kernel_size, stride=None,  # noqa: A002
                ceil_mode: bool = False) -> Tensor:
     """The shared body of lp_pool1d/2d; see :func:`lp_pool2d`."""
     p = _validate.any_real(norm_type, "norm_type")
+    if p == 0:  # torch divides by it (a ZeroDivisionError there)
+        raise ValueError(f"{op}: norm_type must be non-zero; got {norm_type!r}")
     if math.isinf(p):  # torch's rule: the max (or min) of |x| over each window
         x = _validate.float_tensor(input, "input", op)
         sign = 1.0 if p > 0 else -1.0
