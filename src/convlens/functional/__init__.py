@@ -19,6 +19,7 @@ from .pool import (
     avg_pool1d,
     avg_pool2d,
     avg_pool3d,
+    fractional_max_pool2d,
     lp_pool1d,
     lp_pool2d,
     max_pool1d,
@@ -36,5 +37,5 @@ __all__ = [
 ]
 __all__ += [
     "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool3d",
-    "lp_pool1d", "lp_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d",
+    "fractional_max_pool2d", "lp_pool1d", "lp_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d",
 ]

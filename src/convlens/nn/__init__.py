@@ -42,6 +42,7 @@ from .pooling import (
 from .pooling_more import (
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    FractionalMaxPool2d,
     LPPool1d,
     LPPool2d,
     MaxUnpool1d,
@@ -59,6 +60,7 @@ __all__ = [
 ]
 __all__ += [
     "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool3d", "CircularPad1d",
+    "FractionalMaxPool2d",
     "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "LPPool1d", "LPPool2d",
     "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "ReflectionPad1d", "ReflectionPad2d",
     "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d",

@@ -1,4 +1,4 @@
-"""More pooling layers: adaptive max, power-average (LP) and max unpooling.
+"""More pooling layers: adaptive max, power-average (LP), max unpooling and fractional max.
 
 Each wraps the function of the same name in :mod:`convlens.functional` (looked up at call
 time), with torch's constructor arguments, and checks them when it is built.
@@ -12,6 +12,7 @@ from typing import Any
 from .. import _validate
 from .. import functional as F
 from ..functional import _pool_common
+from ..random import as_generator
 from ..tensor import Tensor
 from . import _args
 from .module import Module
@@ -211,3 +212,67 @@ class MaxUnpool2d(_MaxUnpoolNd):
     """
 
     _nd = 2
+
+
+@builtin
+class FractionalMaxPool2d(Module):
+    """Max pooling over pseudo-random windows, as ``torch.nn.FractionalMaxPool2d``.
+
+    Parameters
+    ----------
+    kernel_size : int or tuple of 2 ints
+    output_size : int or tuple of 2 ints, optional
+    output_ratio : float or tuple of 2 floats in (0, 1), optional
+        Give exactly one of ``output_size`` and ``output_ratio``.
+    return_indices : bool, default False
+    _random_samples : Tensor, optional
+        (N, C, 2) fixed samples in [0, 1), used at every call (not saved).
+    generator : numpy.random.Generator or int, optional
+        Keyword-only: an int seeds a generator owned by the layer; None draws from the default
+        generator at each call (see :func:`convlens.manual_seed`). Not saved.
+
+    Notes
+    -----
+    The windows follow :func:`convlens.functional.fractional_max_pool2d`; with the same
+    ``_random_samples`` the output is torch's.
+
+    Examples
+    --------
+    >>> import numpy as np, convlens as cl
+    >>> from convlens import nn
+    >>> nn.FractionalMaxPool2d(2, output_ratio=0.5, generator=0)(
+    ...     cl.tensor(np.ones((1, 3, 10, 9)))).shape
+    (1, 3, 5, 4)
+    """
+
+    def __init__(self, kernel_size: Any, output_size: Any = None, output_ratio: Any = None,
+                 return_indices: bool = False, _random_samples: Any = None, *,
+                 generator: Any = None) -> None:
+        super().__init__()
+        self.kernel_size = _stored(_pool_common.window_tuple(kernel_size, 2, "kernel_size"))
+        if (output_size is None) == (output_ratio is None):
+            raise ValueError("FractionalMaxPool2d needs exactly one of output_size and "
+                             f"output_ratio; got output_size={output_size!r}, "
+                             f"output_ratio={output_ratio!r}")
+        self.output_size = None if output_size is None else _pool_common.window_tuple(
+            output_size, 2, "output_size")
+        ratio = output_ratio
+        if ratio is not None:
+            ratio = tuple(ratio) if isinstance(ratio, list | tuple) else (ratio, ratio)
+            if len(ratio) != 2 or not all(0 < _validate.real_number(r, "output_ratio") < 1
+                                          for r in ratio):
+                raise ValueError(f"output_ratio must be a number or 2 numbers in (0, 1); "
+                                 f"got {output_ratio!r}")
+        self.output_ratio = ratio
+        self.return_indices = _args.boolean(return_indices, "return_indices")
+        self._random_samples = _random_samples
+        self.generator = None if generator is None else as_generator(generator)
+
+    def forward(self, input: Tensor):  # noqa: A002
+        return F.fractional_max_pool2d(input, self.kernel_size, self.output_size,
+                                       self.output_ratio, self.return_indices,
+                                       self._random_samples, generator=self.generator)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"kernel_size": self.kernel_size, "output_size": self.output_size,
+                "output_ratio": self.output_ratio, "return_indices": self.return_indices}
