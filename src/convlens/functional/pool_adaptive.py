@@ -90,6 +90,8 @@ def adaptive_avg_pool_nd(op: str, nd: int, input, output_size) -> Tensor:  # noq
     """The shared body of adaptive_avg_pool1d/2d/3d; see :func:`adaptive_avg_pool2d`."""
     x, unbatched = common.pool_input(op, nd, input)
     in_size, out_size = x.shape[2:], _output_size(op, nd, output_size, x)
+    if set(out_size) == {1}:  # global pooling
+        return common.unbatch(_tiled_mean(x, out_size, nd), unbatched)
     bins = [_bins(n, m) for n, m in zip(in_size, out_size)]
     # the reverse bins: which output bins hold input element j (for the backward)
     covers = [(np.searchsorted(end, np.arange(n), side="right"),
@@ -99,8 +101,6 @@ def adaptive_avg_pool_nd(op: str, nd: int, input, output_size) -> Tensor:  # noq
     for axis, (start, end) in enumerate(bins):
         count = count * (end - start).astype(x.dtype).reshape(
             [-1 if a == axis else 1 for a in range(nd)])
-    if set(out_size) == {1}:  # global pooling
-        return common.unbatch(_tiled_mean(x, out_size, nd), unbatched)
     out = x._data
     for axis, (start, end) in enumerate(bins):
         out = _bin_sum(out, 2 + axis, start, end)
