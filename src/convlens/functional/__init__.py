@@ -13,10 +13,20 @@ from .padding import pad
 from .pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
+    fractional_max_pool2d,
+    lp_pool1d,
+    lp_pool2d,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
 )
 
 __all__ = [
@@ -24,4 +34,8 @@ __all__ = [
     "conv1d", "conv2d", "conv3d", "cross_entropy", "dropout", "flatten", "leaky_relu", "linear",
     "log_softmax", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid",
     "softmax", "tanh",
+]
+__all__ += [
+    "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool3d",
+    "fractional_max_pool2d", "lp_pool1d", "lp_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d",
 ]

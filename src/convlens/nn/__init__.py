@@ -14,14 +14,39 @@ from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, RemovableHandle
 from .normalization import BatchNorm1d, BatchNorm2d
+from .padding import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from .parameter import Parameter
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
+)
+from .pooling_more import (
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    FractionalMaxPool2d,
+    LPPool1d,
+    LPPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
 )
 from .registry import register
 from .summary import Summary
@@ -32,4 +57,11 @@ __all__ = [
     "Flatten", "Identity", "LeakyReLU", "Linear", "MSELoss", "MaxPool1d", "MaxPool2d", "Module",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Residual", "Sequential",
     "Sigmoid", "Softmax", "Summary", "Tanh", "init", "register", "registry",
+]
+__all__ += [
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool3d", "CircularPad1d",
+    "FractionalMaxPool2d",
+    "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "LPPool1d", "LPPool2d",
+    "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "ReflectionPad1d", "ReflectionPad2d",
+    "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d",
 ]
