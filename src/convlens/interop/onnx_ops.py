@@ -89,6 +89,12 @@ def _conv(b: Builder, node: Node) -> None:
     nd = weight.ndim - 2
     node.attrs.setdefault("kernel_shape", list(weight.shape[2:]))
     kernel, stride, dilation = _window(node, "kernel_shape", nd)
+    if list(kernel) != list(weight.shape[2:]):  # the weight is the truth; never allocate more
+        raise _unsupported(node, f"kernel_shape {list(kernel)} does not match the weight's "
+                                 f"shape {list(weight.shape)}")
+    if bias is not None and bias.size != weight.shape[0]:
+        raise _unsupported(node, f"the bias has {bias.size} values for {weight.shape[0]} "
+                                 "filters")
     group = int(node.attrs.get("group", 1))
     if group < 1 or weight.shape[0] % group:
         raise _unsupported(node, f"group (={group}) must divide the {weight.shape[0]} filters")
