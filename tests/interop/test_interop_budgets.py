@@ -133,3 +133,23 @@ def test_a_convlens_file_of_interop_constants_is_held_to_its_weights(tmp_path):
     assert "parameter elements, more than the 0 bytes of weights in the file can hold" \
         in str(error)
     assert peak < 1 * MiB
+
+
+def safetensors_file(path, header: bytes, data=b""):
+    path.write_bytes(len(header).to_bytes(8, "little") + header + data)
+    return path
+
+
+@pytest.mark.parametrize("header,match", [
+    (b'{"t": {"dtype": [1], "shape": [1], "data_offsets": [0, 4]}}', r"has dtype \[1\]"),
+    (b'{"t": {"dtype": "F32", "shape": [1' + b"0" * 5000 + b'], "data_offsets": [0, 4]}}',
+     r"not valid JSON: Exceeds the limit \(4300 digits\)"),
+    (b'{"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "t": 1}',
+     r"not valid JSON: the key 't' appears twice in one object"),
+    (b'{"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4], "dtype": "F64"}}',
+     r"the key 'dtype' appears twice"),
+])
+def test_safetensors_edge_cases_are_model_file_errors(tmp_path, header, match):
+    path = safetensors_file(tmp_path / "w.safetensors", header, bytes(4))
+    with pytest.raises(interop.ModelFileError, match=match):
+        interop.load_state_dict_file(path)

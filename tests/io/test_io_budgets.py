@@ -153,3 +153,24 @@ def test_a_torch_file_gets_the_conversion_hint(tmp_path):
     with pytest.raises(ModelFileError, match=r"PyTorch torch.save file.*never unpickles.*"
                                              r"weights_only=True"):
         cl.load(path)
+
+
+def test_a_json_key_given_twice_is_refused(tmp_path):
+    path = tmp_path / "twice.convlens"
+    text = b'{"format": "convlens.model", "version": 1, "training": false, "training": true, ' \
+           b'"architecture": {"type": "Identity", "config": {}}}'
+    path.write_bytes(build_zip([Member("architecture.json", text)]))
+    with pytest.raises(ModelFileError, match="the key 'training' appears twice in one object"):
+        cl.load(path)
+
+
+def test_a_run_folders_broken_config_is_a_model_file_error(tmp_path):
+    from convlens.io import runs
+
+    cl.save(cl.nn.Identity(), tmp_path / "model.convlens")
+    (tmp_path / "config.json").write_text('{"dataset": "mnist"')
+    with pytest.raises(ModelFileError, match=r"config.json' is not valid JSON \(Expecting"):
+        runs.resolve(tmp_path)
+    (tmp_path / "config.json").write_text("[1, 2]")
+    with pytest.raises(ModelFileError, match=r"must hold a JSON object; got list"):
+        runs.resolve(tmp_path)

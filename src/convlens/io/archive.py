@@ -45,6 +45,16 @@ CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Unicod
            ValueError, KeyError, IndexError, OverflowError, RecursionError, OSError)
 
 
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` hook: a key given twice is an error (parsers disagree on which wins)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key {twice!r:.80} appears twice in one object")
+    return result
+
+
 def check_key(key: object) -> str:
     """An array name must be a non-empty str without NUL, backslash or a leading '/'."""
     if not isinstance(key, str) or not key or len(key) > 1000 or "\0" in key or "\\" in key \
@@ -230,7 +240,7 @@ class Archive:
             if containers > MAX_JSON_CONTAINERS:
                 raise self.error(f"{self.json_name} holds more than {MAX_JSON_CONTAINERS} "
                                  "objects and arrays")
-            document = json.loads(text.decode("utf-8"))
+            document = json.loads(text.decode("utf-8"), object_pairs_hook=unique_keys)
         except RecursionError:
             raise self.error(f"{self.json_name} is nested too deeply") from None
         except CORRUPT as error:
