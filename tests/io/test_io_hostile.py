@@ -334,7 +334,8 @@ def test_model_files_and_checkpoints_are_not_confused(tmp_path, saved):
         io.load_checkpoint(model_path)
     ckpt = tmp_path / "c.ckpt"
     io.save_checkpoint(ckpt, {"w": np.zeros(2)}, {"step": 1})
-    with pytest.raises(ModelFileError, match=r"it has no architecture.json \(it is a checkpoint"):
+    with pytest.raises(ModelFileError, match=r"it has no architecture.json or object.json \(it is "
+                                             r"a checkpoint"):
         cl.load(ckpt)
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from .._atomic import atomic_write
 from .errors import ModelFileError
 
-MAX_JSON_BYTES = 16 * 2**20  # decompressed bytes of the JSON member
+MAX_JSON_BYTES = 8 * 2**20  # decompressed bytes of the JSON member (parsed: ~12x at worst)
 MAX_JSON_CONTAINERS = 200_000  # objects and arrays in it (a bound on what parsing allocates)
 MAX_JSON_DEPTH = 200
 _LOCAL_HEADER = 30  # fixed part of a zip local file header
@@ -86,16 +86,21 @@ def _write_npy(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
 
 
 def _depth(value: Any) -> int:
-    """Nesting depth of a parsed JSON value, computed without recursion."""
-    deepest, stack = 0, [(value, 1)]
+    """Nesting depth of a parsed JSON value (a leaf counts one level), without recursion.
+
+    Only containers go on the stack (at most :data:`MAX_JSON_CONTAINERS` of them), so
+    checking a document of a million numbers allocates nothing per number.
+    """
+    deepest, stack = 1, [(value, 1)] if isinstance(value, dict | list) else []
     while stack:
         item, level = stack.pop()
         deepest = max(deepest, level)
         if level > MAX_JSON_DEPTH:
             break
-        children = item.values() if isinstance(item, dict) else item if isinstance(
-            item, list) else ()
-        stack.extend((child, level + 1) for child in children)
+        children = item.values() if isinstance(item, dict) else item
+        if children:
+            deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 
@@ -121,6 +126,8 @@ def _hint(names: list[str]) -> str:
                 "convlens.interop.load_state_dict_file)")
     if "architecture.json" in names:
         return " (it is a model file: read it with convlens.load)"
+    if "object.json" in names:
+        return " (it was written by convlens.save: read it with convlens.load)"
     if "checkpoint.json" in names:
         return " (it is a checkpoint: read it with convlens.io.load_checkpoint)"
     return ""

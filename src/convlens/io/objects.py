@@ -48,6 +48,8 @@ MAX_STRING = 2**20  # characters of one string
 LIMITS = {"depth": MAX_TREE_DEPTH, "items": MAX_TREE_ITEMS, "string": MAX_STRING}
 _ARRAY_TAGS = ("tensor", "parameter", "ndarray", "scalar")
 _CONTAINER_TAGS = ("dict", "odict", "tuple")
+_PAIRS = ("dict", "odict")
+_NUMBERS = (int, float, bool, type(None))
 _LEAVES = (type(None), bool, int, float, str)
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
@@ -159,10 +161,12 @@ class _Decoder:
         self.loaded: dict[str, Any] = {}
         self.items = 0
 
-    def error(self, where: str, message: str):
+    def error(self, where: str | tuple[str, int], message: str):
+        if isinstance(where, tuple):  # (container, index): spelled out only when it fails
+            where = f"{where[0]}[{where[1]}]"
         return self.archive.error(f"{OBJECT} at {where}: {message}")
 
-    def leaf(self, node: Any, where: str) -> Any:
+    def leaf(self, node: Any, where: str | tuple[str, int]) -> Any:
         """A value without children, or raise; returns ``_CONTAINER`` for containers."""
         self.items += 1
         if self.items > MAX_TREE_ITEMS:
@@ -181,13 +185,14 @@ class _Decoder:
         tag = next(iter(node))
         if tag in _CONTAINER_TAGS and len(node) == 1:
             return _CONTAINER
-        if tag == "float" and len(node) == 1 and node[tag] in _NON_FINITE:
+        if tag == "float" and len(node) == 1 and isinstance(node[tag], str) \
+                and node[tag] in _NON_FINITE:
             return _NON_FINITE[node[tag]]
         if tag in _ARRAY_TAGS:
             return self.array(node, tag, where)
         raise self.error(where, f"unknown or malformed tagged object {_short(node)}")
 
-    def array(self, node: dict[str, Any], tag: str, where: str) -> Any:
+    def array(self, node: dict[str, Any], tag: str, where: str | tuple[str, int]) -> Any:
         key = node[tag]
         is_tensor = tag in ("tensor", "parameter")
         expected = {tag, "requires_grad"} if is_tensor else {tag}
@@ -202,7 +207,8 @@ class _Decoder:
                                                         where)
         return self.loaded[cache_key]
 
-    def rebuild_array(self, key: str, tag: str, requires_grad: bool | None, where: str) -> Any:
+    def rebuild_array(self, key: str, tag: str, requires_grad: bool | None,
+                      where: str | tuple[str, int]) -> Any:
         shape, dtype = self.archive.header(key)
         array = self.archive.read_array(key)
         if tag == "ndarray":
@@ -220,35 +226,60 @@ class _Decoder:
         return Tensor(array, requires_grad=requires_grad)
 
     def tree(self, root: Any) -> Any:
-        """Rebuild without recursion: a stack of (node, where, depth, parent slot) entries."""
-        holder: list[Any] = [None]
-        stack = [(root, "obj", 0, holder, 0)]
-        finish: list[tuple[list[Any], Any, str]] = []  # tuples and dicts, built children-first
-        while stack:
-            node, where, depth, parent, slot = stack.pop()
-            value = self.leaf(node, where)
-            if value is not _CONTAINER:
-                parent[slot] = value
+        """Rebuild without recursion: one frame per open container, children appended in turn.
+
+        Memory stays near the parsed JSON itself: a frame per nesting level, the lists being
+        built, and no per-value bookkeeping (places in the tree are spelled out only in errors).
+        """
+        value = self.leaf(root, "obj")
+        if value is not _CONTAINER:
+            return value
+        frames = [self.open(root, "obj", 0)]
+        while True:
+            kind, children, built, where, depth = frames[-1]
+            index = len(built)
+            if index == len(children) * (2 if kind in _PAIRS else 1):
+                frames.pop()
+                value = self.finish(built, kind, where)
+                if not frames:
+                    return value
+                frames[-1][2].append(value)
                 continue
-            if depth >= MAX_TREE_DEPTH:
-                raise self.error(where, f"containers are nested deeper than {MAX_TREE_DEPTH} "
-                                        "levels")
-            kind = "list" if isinstance(node, list) else next(iter(node))
-            children = node if kind == "list" else node[kind]
-            pairs = kind in ("dict", "odict")
-            if not isinstance(children, list) or (pairs and not all(
-                    isinstance(pair, list) and len(pair) == 2 for pair in children)):
-                raise self.error(where, f"a {kind} must hold a list"
-                                        + (" of [key, value] pairs" if pairs else ""))
-            flat = [item for pair in children for item in pair] if pairs else children
-            built: list[Any] = [None] * len(flat)
-            parent[slot] = built
-            finish.append((parent, slot, kind, where))
-            for index in range(len(flat) - 1, -1, -1):
-                stack.append((flat[index], f"{where}[{index}]", depth + 1, built, index))
-        for parent, slot, kind, where in reversed(finish):
-            parent[slot] = self.finish(parent[slot], kind, where)
-        return holder[0]
+            if kind not in _PAIRS and type(children[index]) in _NUMBERS:
+                index = self.numbers(children, index, built, where)
+                continue
+            child = children[index // 2][index % 2] if kind in _PAIRS else children[index]
+            value = self.leaf(child, (where, index))
+            if value is _CONTAINER:
+                frames.append(self.open(child, f"{where}[{index}]", depth + 1))
+            else:
+                built.append(value)
+
+    def numbers(self, children: list[Any], index: int, built: list[Any], where: str) -> int:
+        """Take the run of plain numbers from ``children[index:]`` at once (the common case:
+        lists of floats in a scheduler's state); returns the index after it."""
+        end = index
+        while end < len(children) and type(children[end]) in _NUMBERS:
+            end += 1
+        self.items += end - index
+        if self.items > MAX_TREE_ITEMS:
+            raise self.error((where, end - 1), f"the tree holds more than {MAX_TREE_ITEMS} "
+                                               "values")
+        built.extend(children[index:end])
+        return end
+
+    def open(self, node: Any, where: str, depth: int) -> tuple:
+        """A frame for container ``node``: (kind, children, built so far, where, depth)."""
+        if depth >= MAX_TREE_DEPTH:
+            raise self.error(where, f"containers are nested deeper than {MAX_TREE_DEPTH} "
+                                    "levels")
+        kind = "list" if isinstance(node, list) else next(iter(node))
+        children = node if kind == "list" else node[kind]
+        if not isinstance(children, list) or (kind in _PAIRS and not all(
+                isinstance(pair, list) and len(pair) == 2 for pair in children)):
+            raise self.error(where, f"a {kind} must hold a list"
+                                    + (" of [key, value] pairs" if kind in _PAIRS else ""))
+        return kind, children, [], where, depth
 
     def finish(self, built: list[Any], kind: str, where: str) -> Any:
         if kind == "list":
