@@ -153,3 +153,55 @@ def test_safetensors_edge_cases_are_model_file_errors(tmp_path, header, match):
     path = safetensors_file(tmp_path / "w.safetensors", header, bytes(4))
     with pytest.raises(interop.ModelFileError, match=match):
         interop.load_state_dict_file(path)
+
+
+# -- fuzzing graphs that try to expand at import time ------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def expanding_graphs(draw):
+    """Chains of Concat/Identity/Reshape over a small constant, Constant nodes with lists,
+    and a Conv whose kernel_shape may lie, all with names drawn from a tiny set."""
+    names = st.sampled_from(["n", "n_2", "n_3", ""])
+    nodes, current = [], "c0"
+    for i in range(draw(st.integers(0, 40))):
+        op = draw(st.sampled_from(["Concat", "Identity", "Reshape", "Constant"]))
+        out = f"c{i + 1}"
+        if op == "Concat":
+            nodes.append(fmt.encode_node("Concat", [current] * draw(st.integers(1, 4)), [out],
+                                         draw(names), {"axis": 0}))
+        elif op == "Reshape":
+            nodes.append(fmt.encode_node("Reshape", [current, "shape"], [out], draw(names), {}))
+        elif op == "Constant":
+            nodes.append(fmt.encode_node("Constant", [], [out], draw(names),
+                                         {"value_ints": [1] * draw(st.integers(0, 64))}))
+        else:
+            nodes.append(fmt.encode_node("Identity", [current], [out], draw(names), {}))
+        current = out
+    kernel = draw(st.lists(st.integers(1, 2**15), min_size=2, max_size=2))
+    nodes.append(fmt.encode_node("Conv", ["x", "w"], ["conv"], draw(names),
+                                 {"kernel_shape": kernel}))
+    nodes.append(fmt.encode_node("Add", ["conv", current], ["y"], draw(names), {}))
+    initializers = [fmt.encode_tensor("c0", np.zeros(draw(st.integers(1, 512)), np.float32)),
+                    fmt.encode_tensor("shape", np.array([-1], np.int64)),
+                    fmt.encode_tensor("w", np.ones((1, 4, 1, 1), np.float32))]
+    return nodes, initializers
+
+
+@settings(max_examples=40)
+@given(graph=expanding_graphs())
+def test_fuzz_graphs_cannot_expand_beyond_the_budget(tmp_path_factory, graph):
+    nodes, initializers = graph
+    path = onnx_file(tmp_path_factory.mktemp("g") / "g.onnx", nodes, initializers)
+    tracemalloc.start()
+    try:
+        try:
+            interop.from_onnx(path)
+        except interop.InteropError:
+            pass
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * MiB

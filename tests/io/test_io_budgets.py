@@ -174,3 +174,55 @@ def test_a_run_folders_broken_config_is_a_model_file_error(tmp_path):
     (tmp_path / "config.json").write_text("[1, 2]")
     with pytest.raises(ModelFileError, match=r"must hold a JSON object; got list"):
         runs.resolve(tmp_path)
+
+
+# -- fuzzing the container: compression methods, declared sizes and aliasing -------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_METHODS = [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+
+
+def _valid_members(kind):
+    """The members of a valid model file or object file, by name."""
+    import pathlib
+    import tempfile
+
+    path = pathlib.Path(tempfile.mkdtemp()) / "valid.pt"
+    if kind == "model":
+        cl.save(cl.nn.Sequential(cl.nn.Linear(8, 4), cl.nn.ReLU(), cl.nn.Linear(4, 2)), path)
+    else:
+        model = cl.nn.Linear(8, 4)
+        cl.save({"epoch": 1, "model": model.state_dict(),
+                 "optimizer": cl.optim.SGD(model.parameters(), lr=0.1).state_dict()}, path)
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+_MEMBERS = {}
+
+
+@settings(max_examples=60)
+@given(kind=st.sampled_from(["model", "object"]), method=st.sampled_from(_METHODS),
+       padding=st.sampled_from([0, 1000, 2**22]),
+       declared=st.sampled_from(["honest", "small", "large"]),
+       aliases=st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), max_size=4))
+def test_fuzz_compression_and_aliasing(tmp_path_factory, kind, method, padding, declared,
+                                       aliases):
+    if kind not in _MEMBERS:
+        _MEMBERS[kind] = _valid_members(kind)
+    members = dict(_MEMBERS[kind])
+    json_name = next(name for name in members if name.endswith(".json"))
+    text = members.pop(json_name)
+    text = text[:-1] + b" " * padding + text[-1:]
+    size = {"honest": None, "small": 64, "large": len(text) * 4}[declared]
+    built = [compressed(json_name, text, method, declared_size=size)]
+    built += [Member(name, data) for name, data in members.items()]
+    names = [member.name for member in built]
+    alias_entries = [(f"alias{i}.npy" if i % 2 else names[i % len(names)] + "x.npy",
+                      names[j % len(names)]) for i, j in aliases]
+    path = tmp_path_factory.mktemp("zips") / "f.pt"
+    path.write_bytes(build_zip(built, alias_entries))
+    error, peak = peak_of(lambda: cl.load(path))
+    assert error is None or isinstance(error, ModelFileError), repr(error)
+    assert peak < 2 * MiB + 3 * padding
