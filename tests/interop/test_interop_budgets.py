@@ -87,16 +87,16 @@ def test_concat_folding_within_the_budget_still_folds(tmp_path):
 
 
 def test_protobuf_decoding_is_charged_against_a_per_file_budget(tmp_path):
-    # Two nodes with 60,000 empty attributes each: 2 bytes each in the file, hundreds of
+    # Two nodes with 80,000 empty attributes each: 2 bytes each in the file, hundreds of
     # bytes each as decoded Python objects.
     node = b"".join([pb.bytes_field(1, "x"), pb.bytes_field(2, "y"), pb.bytes_field(3, "r"),
                      pb.bytes_field(4, "Relu")])
     path = tmp_path / "empty.onnx"
-    nodes = [node + b"\x2a\x00" * 60_000, node + b"\x2a\x00" * 60_000]
+    nodes = [node + b"\x2a\x00" * 80_000, node + b"\x2a\x00" * 80_000]
     onnx_file(path, nodes)
     assert path.stat().st_size < 1 * MiB
     error, peak = peak_of(lambda: interop.from_onnx(path), interop.ModelFileError)
-    assert "of objects (16 per byte of the file plus 16777216)" in str(error)
+    assert "of objects (32 per byte of the file plus 16777216)" in str(error)
     assert peak < pb.DECODE_BASE + pb.DECODE_FACTOR * path.stat().st_size + 8 * MiB
 
 
