@@ -211,8 +211,8 @@ class Archive:
         for info in sorted(infos, key=lambda item: item.header_offset):
             start = info.header_offset
             if start < end_of_previous:
-                raise self.error(f"members {previous!r} and {info.filename!r} overlap (two "
-                                 "entries alias the same bytes)")
+                raise self.error(f"members {previous!r} and {info.filename!r} overlap (no "
+                                 "two entries may share bytes)")
             self._file.seek(start)
             header = self._file.read(_LOCAL_HEADER)
             if len(header) != _LOCAL_HEADER or header[:4] != b"PK\x03\x04":
