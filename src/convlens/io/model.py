@@ -1,5 +1,9 @@
 """``save`` and ``load``: a model as one file, architecture JSON plus weights, never pickle.
 
+Anything that is not a Module (a ``state_dict()``, a checkpoint dict) is saved as an object
+file instead (see :mod:`convlens.io.objects`); ``load`` tells the two apart by their JSON
+member.
+
 File layout (a zip, and therefore also a valid ``.npz``)::
 
     architecture.json   {"format": "convlens.model", "version": 1, "training": false,
