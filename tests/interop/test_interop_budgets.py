@@ -205,3 +205,14 @@ def test_fuzz_graphs_cannot_expand_beyond_the_budget(tmp_path_factory, graph):
     finally:
         tracemalloc.stop()
     assert peak < 8 * MiB
+
+
+def test_batch_norm_statistics_must_agree_in_shape(tmp_path):
+    tensors = [fmt.encode_tensor(name, np.ones(size, np.float32))
+               for name, size in (("s", 4), ("b", 4), ("m", 4), ("v", 1000))]
+    node = fmt.encode_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], "bn", {})
+    path = onnx_file(tmp_path / "bn.onnx", [node], tensors)
+    with pytest.raises(interop.UnsupportedError, match=r"scale, B, mean and var must be 1-D and "
+                                                       r"the same length; got shapes \[\[4\], "
+                                                       r"\[4\], \[4\], \[1000\]\]"):
+        interop.from_onnx(path)

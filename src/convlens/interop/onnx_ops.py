@@ -298,6 +298,9 @@ def _batch_norm(b: Builder, node: Node) -> None:
         raise _unsupported(node, "spatial=0 is not supported")
     scale, shift, mean, var = (_float(b.constant_input(node, i, what)) for i, what in
                                ((1, "scale"), (2, "B"), (3, "mean"), (4, "var")))
+    if scale.ndim != 1 or any(v.shape != scale.shape for v in (shift, mean, var)):
+        raise _unsupported(node, f"scale, B, mean and var must be 1-D and the same length; "
+                                 f"got shapes {[list(v.shape) for v in (scale, shift, mean, var)]}")
     rank = b.rank(node.inputs[0])
     if rank not in (2, 3, 4):
         raise _unsupported(node, f"convlens batch-normalises 2-D, 3-D and 4-D inputs; the "
