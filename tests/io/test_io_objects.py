@@ -204,3 +204,14 @@ def test_map_location_cpu_forms_and_weights_only_are_accepted(tmp_path):
         cl.load(tmp_path / "a.pt", weights_only="yes")
     assert objects.LIMITS == {"depth": 64, "items": 1_000_000, "string": 2**20}
     assert io.load is cl.load
+
+
+def test_file_objects_are_refused_with_a_clear_error():
+    import io as bytes_io
+
+    with pytest.raises(TypeError, match=r"path must be a file path \(str or os.PathLike\); "
+                                        r"file objects such as io.BytesIO are not supported; "
+                                        r"got BytesIO"):
+        cl.save({"a": 1}, bytes_io.BytesIO())
+    with pytest.raises(TypeError, match="got BytesIO"):
+        cl.load(bytes_io.BytesIO(b"PK"))

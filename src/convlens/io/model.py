@@ -52,7 +52,8 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     TypeError
         If a Module contains a class that is not registered (the message names it) or whose
         ``get_config()`` returns something that is not JSON-able, or if a tree holds a value
-        of another type (the message gives its place, e.g. ``obj['optimizer']``).
+        of another type (the message gives its place, e.g. ``obj['optimizer']``), or if
+        ``path`` is not a str or PathLike (file objects are not supported).
     ValueError
         If a tree has a cycle or exceeds the reader's limits (64 levels of nesting, a million
         values, strings over 2**20 characters).
@@ -72,6 +73,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     >>> checkpoint["epoch"], model.load_state_dict(checkpoint["model_state_dict"])
     (3, IncompatibleKeys(missing_keys=[], unexpected_keys=[]))
     """
+    _check_path(path)
     if not isinstance(obj, Module):
         save_object(obj, path)
         return
@@ -117,12 +119,13 @@ def load(path: str | os.PathLike, map_location: Any = None, *,
     ValueError
         If ``map_location`` names anything but the CPU.
     TypeError
-        If ``weights_only`` is not a bool or None.
+        If ``weights_only`` is not a bool or None, or ``path`` is not a path.
     convlens.io.ModelFileError
         (a ValueError) If the file is truncated, corrupt, not a convlens file (a PyTorch
         ``.pt`` file is refused with how to convert it), declares absurd sizes or breaks a
         budget, names an unknown layer type, or its weights do not fit the architecture.
     """
+    _check_path(path)
     _check_load_args(map_location, weights_only)
     if os.path.isdir(path):
         path = runs.model_file(path)
@@ -164,6 +167,12 @@ def _check_keys(expected: set[str], stored: set[str], archive: Archive) -> None:
     if missing or unexpected:
         raise archive.error(f"its weights do not match the architecture: missing "
                             f"{missing[:10]}, unexpected {unexpected[:10]}")
+
+
+def _check_path(path: Any) -> None:
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a file path (str or os.PathLike); file objects such as "
+                        f"io.BytesIO are not supported; got {type(path).__name__}")
 
 
 def _check_load_args(map_location: Any, weights_only: Any) -> None:
