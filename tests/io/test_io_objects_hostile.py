@@ -170,3 +170,10 @@ def test_mutated_object_files_load_or_raise_model_file_error(tmp_path_factory,
     error, peak = peak_of(lambda: cl.load(path))
     assert error is None or isinstance(error, ModelFileError), repr(error)
     assert peak < 2 * MiB
+
+
+def test_a_tensor_reference_may_list_its_keys_in_any_order(tmp_path):
+    path = object_file(tmp_path / "order.pt", {"requires_grad": True, "tensor": "0"},
+                       {"0": np.arange(3.0)})
+    loaded = cl.load(path)
+    assert loaded.requires_grad and loaded.numpy().tolist() == [0.0, 1.0, 2.0]

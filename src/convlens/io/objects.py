@@ -50,6 +50,7 @@ _ARRAY_TAGS = ("tensor", "parameter", "ndarray", "scalar")
 _CONTAINER_TAGS = ("dict", "odict", "tuple")
 _PAIRS = ("dict", "odict")
 _NUMBERS = (int, float, bool, type(None))
+_ALL_TAGS = frozenset((*_ARRAY_TAGS, *_CONTAINER_TAGS, "float"))
 _LEAVES = (type(None), bool, int, float, str)
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
@@ -182,7 +183,8 @@ class _Decoder:
             return _CONTAINER
         if not isinstance(node, dict) or len(node) not in (1, 2):
             raise self.error(where, f"expected a value or a tagged object; got {_short(node)}")
-        tag = next(iter(node))
+        tags = [key for key in node if key in _ALL_TAGS]
+        tag = tags[0] if len(tags) == 1 else None  # the one tag, wherever it stands
         if tag in _CONTAINER_TAGS and len(node) == 1:
             return _CONTAINER
         if tag == "float" and len(node) == 1 and isinstance(node[tag], str) \
