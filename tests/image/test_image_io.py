@@ -112,3 +112,71 @@ def test_write_image_round_trip_and_errors(tmp_path):
         image.write_image(tmp_path / "two.png", np.ones((2, 2, 2)))
     with pytest.raises(ValueError, match=r"cannot write image '.*out.xyz'"):
         image.write_image(tmp_path / "out.xyz", np.ones((2, 2)))
+
+
+# -- decode-time reduction and the pixel budget -------------------------------------------
+def _peak(call):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+def test_an_image_over_the_pixel_budget_is_refused_from_its_header(tmp_path):
+    from convlens.data.image_folder import load_image
+
+    side = 8200  # 67.2 Mpx, just over 2**26; the attack used 13000 x 13000
+    Image.new("L", (side, side)).save(tmp_path / "huge.png")
+    with pytest.raises(ValueError, match=r"huge.png': it is 8200x8200 \(67,240,000 pixels\), "
+                                         r"more than max_pixels=67,108,864; shrink it first"):
+        _peak(lambda: load_image(tmp_path / "huge.png", image_size=(28, 28), grayscale=True))
+    with pytest.raises(ValueError, match="more than max_pixels=1,000"):
+        image.read_image(tmp_path / "huge.png", max_pixels=1000)
+
+
+def _gradient(height, width):
+    rows, cols = np.mgrid[0:height, 0:width]
+    return np.stack([rows * 255.0 / height, cols * 255.0 / width,
+                     (rows + cols) * 127.0 / (height + width)], -1).astype(np.uint8)
+
+
+def test_a_large_image_is_reduced_while_decoding_never_held_whole_as_floats(tmp_path):
+    from convlens.data.image_folder import _resize, load_image
+
+    pixels = _gradient(1500, 2000)  # 3 Mpx: 72 MB as float64 RGB
+    Image.fromarray(pixels).save(tmp_path / "big.png")
+    got, peak = _peak(lambda: load_image(tmp_path / "big.png", image_size=(28, 28)))
+    assert got.shape == (3, 28, 28) and got.dtype == np.float32
+    assert peak < 4 * 2**20  # no full-size float array (72 MB + 36 MB before)
+    # Against resizing the whole image at full precision: box averages then bilinear.
+    full = pixels.astype(np.float32).transpose(2, 0, 1) / 255
+    expected = np.stack([_resize(plane, (28, 28)) for plane in full])
+    np.testing.assert_allclose(got, expected, atol=0.02)
+
+
+def test_reduce_to_keeps_at_least_twice_the_target(tmp_path):
+    Image.fromarray(_gradient(1000, 1200)).save(tmp_path / "big.jpg", quality=95)
+    Image.fromarray(_gradient(1000, 1200)).save(tmp_path / "big.png")
+    for name in ("big.jpg", "big.png"):
+        reduced = image.read_image(tmp_path / name, reduce_to=(28, 28))
+        assert 56 <= reduced.shape[0] < 125 and 56 <= reduced.shape[1] < 150, reduced.shape
+    assert image.read_image(tmp_path / "big.png", reduce_to=(600, 600)).shape == (1000, 1200, 3)
+
+
+def test_reducing_alpha_and_sixteen_bit_images_keeps_their_rules(tmp_path):
+    rgba = np.zeros((400, 400, 4), np.uint8)
+    rgba[..., :3], rgba[:, :200, 3] = 200, 255  # left half opaque, right half transparent
+    Image.fromarray(rgba).save(tmp_path / "alpha.png")
+    reduced = image.read_image(tmp_path / "alpha.png", reduce_to=(10, 10))
+    assert reduced.shape == (20, 20, 3)
+    np.testing.assert_allclose(reduced[:, :10], 200, atol=1)
+    np.testing.assert_array_equal(reduced[:, 10:], 0)
+    deep = np.full((400, 400), 65535, np.uint16)
+    Image.fromarray(deep).save(tmp_path / "deep.png")
+    np.testing.assert_allclose(image.read_image(tmp_path / "deep.png", reduce_to=(10, 10)),
+                               255.0)

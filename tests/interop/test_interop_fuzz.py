@@ -267,6 +267,7 @@ def test_convlens_file_declaring_a_huge_interop_constant(tmp_path):
     with zipfile.ZipFile(tmp_path / "huge.convlens", "w") as archive:
         for member, data in members.items():
             archive.writestr(member, data)
-    with pytest.raises(io.ModelFileError, match=r"exceeds 268435456 elements"):
+    with pytest.raises(io.ModelFileError, match=r"exceeds 268435456 elements|more than the "
+                                                r"\d+ bytes of weights in the file can hold"):
         cl.load(tmp_path / "huge.convlens")
     assert load_bounded("convlens", tmp_path / "huge.convlens") is not None

@@ -212,7 +212,7 @@ def test_zip_bombs_are_refused_without_inflating(tmp_path):
               compress=zipfile.ZIP_DEFLATED)
     assert path.stat().st_size < 2**20
     assert_rejected(path, r"architecture.json declares \d+ bytes, more than the limit of "
-                          r"16777216", peak_bytes=8 * 2**20)
+                          r"8388608", peak_bytes=8 * 2**20)
     write_zip(path, {"architecture.json": architecture(linear_node()),
                      "weight.npy": npy(np.zeros((2, 3), np.float32)),
                      "bias.npy": npy(np.zeros(2 * 2**22, np.float32))},
@@ -334,7 +334,8 @@ def test_model_files_and_checkpoints_are_not_confused(tmp_path, saved):
         io.load_checkpoint(model_path)
     ckpt = tmp_path / "c.ckpt"
     io.save_checkpoint(ckpt, {"w": np.zeros(2)}, {"step": 1})
-    with pytest.raises(ModelFileError, match=r"it has no architecture.json \(it is a checkpoint"):
+    with pytest.raises(ModelFileError, match=r"it has no architecture.json or object.json \(it is "
+                                             r"a checkpoint"):
         cl.load(ckpt)
 
 

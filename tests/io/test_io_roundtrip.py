@@ -204,8 +204,9 @@ def test_unsaveable_models_fail_at_save_time_naming_the_class(tmp_path):
     with pytest.raises(TypeError, match=r"cannot save model\.callback: a builtin_function_or_"
                                         r"method is not JSON-able"):
         cl.save(BadConfig(), path)
-    with pytest.raises(TypeError, match="save expects an nn.Module; got dict"):
-        cl.save({"weight": np.zeros(2)}, path)
+    with pytest.raises(TypeError, match=r"cannot save obj\['model'\]: a test_io_roundtrip."
+                                        r"Unregistered is not a Tensor"):
+        cl.save({"weight": np.zeros(2), "model": Unregistered()}, path)
     assert not path.exists()
 
 

@@ -41,7 +41,10 @@ def load_image(path: str | os.PathLike, image_size: Sequence[int] | None = None,
     path : str or os.PathLike
         The image file (PNG, JPEG, or any single-frame format Pillow reads).
     image_size : (int, int), optional
-        Resize to this (H, W) with bilinear interpolation. By default the size is kept.
+        Resize to this (H, W) with bilinear interpolation. By default the size is kept. A
+        much larger image is first shrunk while it is decoded (JPEG ``draft``, then whole-pixel
+        box averages down to no less than twice ``image_size``; see
+        :func:`convlens.image.read_image`), so no full-size float array is ever made.
     grayscale : bool, default False
         One channel (ITU-R 601 luma of colour files, as Pillow's ``"L"``) instead of three
         (grey files repeated).
@@ -57,13 +60,15 @@ def load_image(path: str | os.PathLike, image_size: Sequence[int] | None = None,
     FileNotFoundError
         If there is no file at ``path``.
     ValueError
-        If the file is not a readable image.
+        If the file is not a readable image, or has more than
+        :data:`convlens.image.io.MAX_PIXELS` pixels to decode (checked from its header).
     """
     from ..image import read_image
 
     size = None if image_size is None else _validate.int_tuple(image_size, 2, "image_size")
     gray = _checks.boolean(grayscale, "grayscale")
-    pixels = read_image(path).astype(np.float32) / np.float32(255.0)   # (H, W) or (H, W, 3)
+    pixels = read_image(path, reduce_to=size)   # (H, W) or (H, W, 3), float64, reduced
+    pixels = pixels.astype(np.float32) / np.float32(255.0)
     if pixels.ndim == 3 and gray:
         pixels = pixels @ np.array([0.299, 0.587, 0.114], np.float32)
     elif pixels.ndim == 2 and not gray:

@@ -8,6 +8,7 @@ converted faithfully is rejected with a message that names the file.
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -23,6 +24,7 @@ _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 _ALPHA = {"LA": "L", "RGBA": "RGB"}  # composited on black
 _PREMULTIPLIED = {"La": "L", "RGBa": "RGB"}  # colour already multiplied by alpha
 _CONVERTIBLE = {"1": "L", "RGBX": "RGB", "YCbCr": "RGB", "PA": "RGBA"}  # exact conversions
+MAX_PIXELS = 2**26  # default pixel budget of read_image: 64 Mpx, at most 256 MB as 8-bit RGBA
 
 
 def _pillow():
@@ -34,13 +36,24 @@ def _pillow():
     return Image
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
+def read_image(path: str | os.PathLike, *, reduce_to: tuple[int, int] | None = None,
+               max_pixels: int | None = MAX_PIXELS) -> np.ndarray:
     """Read an image file as float64 in [0, 255]: (H, W) grayscale or (H, W, 3) RGB.
 
     Parameters
     ----------
     path : str or path-like
         Any single-frame format Pillow reads (PNG, JPEG, BMP, TIFF, GIF, WebP, PNM, ...).
+    reduce_to : (int, int), optional
+        The (H, W) the caller will resize to. The image is then shrunk while it is decoded,
+        keeping at least twice this size in each dimension: JPEG through Pillow's ``draft``
+        (its decoder scales by 1/2, 1/4 or 1/8), every format through ``Image.reduce`` (box
+        averages of whole pixels, on the 8- or 16-bit image, before any float array exists).
+        By default the full size is returned.
+    max_pixels : int or None, default 2**26
+        Refuse an image with more pixels than this *after* ``draft`` (what will actually be
+        decoded), checked from the header before any pixel is decoded. ``None`` leaves only
+        Pillow's own decompression-bomb limit.
 
     Returns
     -------
@@ -53,8 +66,9 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         No file at ``path``.
     ValueError
         An empty (0-byte) file, a file Pillow cannot decode (or a truncated one), an animation
-        or multi-page file, or a pixel format that cannot be converted faithfully (32-bit
-        integer or float, CMYK, LAB, HSV). The message names the file.
+        or multi-page file, an image over ``max_pixels``, or a pixel format that cannot be
+        converted faithfully (32-bit integer or float, CMYK, LAB, HSV). The message names the
+        file.
     ImportError
         Pillow is not installed.
 
@@ -84,24 +98,55 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         raise ValueError(f"cannot read image {path!r}: the file is empty (0 bytes)")
     Image = _pillow()
     try:
-        with Image.open(path) as opened:
+        with warnings.catch_warnings():
+            if max_pixels is not None:  # our own budget is stricter than Pillow's warning
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(path)
+        with opened:
             frames = getattr(opened, "n_frames", 1)
+            if frames > 1:
+                raise ValueError(f"cannot read image {path!r}: it holds {frames} frames or "
+                                 f"pages; save the one you want as a single image")
+            if reduce_to is not None and opened.format == "JPEG":
+                opened.draft(None, (2 * reduce_to[1], 2 * reduce_to[0]))
+            _check_pixels(opened.size, max_pixels, path)
             opened.load()
-            picture = opened.copy()
-            file_format = opened.format
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+            if 0 in opened.size:
+                raise ValueError(f"cannot read image {path!r}: it has zero size "
+                                 f"{opened.size[0]}x{opened.size[1]}")
+            return _pixels(opened, path, opened.format, reduce_to)
+    except (OSError, SyntaxError, Image.DecompressionBombError) as error:
         # UnidentifiedImageError and "image file is truncated" are OSErrors.
         raise ValueError(f"cannot read image {path!r}: {error}") from None
-    if frames > 1:
-        raise ValueError(f"cannot read image {path!r}: it holds {frames} frames or pages; "
-                         f"save the one you want as a single image")
-    if 0 in picture.size:
-        raise ValueError(f"cannot read image {path!r}: it has zero size "
-                         f"{picture.size[0]}x{picture.size[1]}")
-    return _pixels(picture, path, file_format)
+    except ValueError as error:
+        raise ValueError(str(error) if str(error).startswith("cannot read image") else
+                         f"cannot read image {path!r}: {error}") from None
 
 
-def _pixels(picture, path: str, file_format: str | None) -> np.ndarray:
+def _check_pixels(size: tuple[int, int], max_pixels: int | None, path: str) -> None:
+    """Refuse, from the header alone, an image whose decoded pixels would exceed the budget."""
+    if max_pixels is not None and size[0] * size[1] > max_pixels:
+        raise ValueError(f"cannot read image {path!r}: it is {size[0]}x{size[1]} "
+                         f"({size[0] * size[1]:,} pixels), more than max_pixels="
+                         f"{max_pixels:,}; shrink it first, or pass a larger max_pixels")
+
+
+def _reduce(picture, reduce_to: tuple[int, int] | None):
+    """Box-average ``picture`` by the largest whole factor that keeps 2x ``reduce_to``."""
+    if reduce_to is None:
+        return picture
+    factor = min(picture.size[0] // (2 * reduce_to[1]), picture.size[1] // (2 * reduce_to[0]))
+    if factor < 2:
+        return picture
+    if picture.mode in _ALPHA:  # average colour already weighted by alpha, then divide
+        picture = picture.convert(picture.mode[:-1] + "a")
+    if picture.mode in _SIXTEEN_BIT:
+        picture = picture.convert("I")
+    return picture.reduce(factor)
+
+
+def _pixels(picture, path: str, file_format: str | None,
+            reduce_to: tuple[int, int] | None = None) -> np.ndarray:
     """A decoded Pillow image as float64 in [0, 255], following read_image's rules."""
     mode = picture.mode
     if mode in ("L", "RGB", "P") and "transparency" in picture.info:
@@ -111,10 +156,14 @@ def _pixels(picture, path: str, file_format: str | None) -> np.ndarray:
         picture, mode = picture.convert("RGB"), "RGB"
     if mode in _CONVERTIBLE:
         picture, mode = picture.convert(_CONVERTIBLE[mode]), _CONVERTIBLE[mode]
+    # PNG has no 32-bit grey, so an "I" image from a PNG holds 16-bit samples.
+    sixteen = mode in _SIXTEEN_BIT or (mode == "I" and file_format == "PNG")
+    if mode in ("L", "RGB", *_ALPHA, *_PREMULTIPLIED) or sixteen:
+        picture = _reduce(picture, reduce_to)
+        mode = picture.mode
     if mode in ("L", "RGB"):
         return np.asarray(picture, dtype=np.float64)
-    if mode in _SIXTEEN_BIT or (mode == "I" and file_format == "PNG"):
-        # PNG has no 32-bit grey, so an "I" image from a PNG holds 16-bit samples.
+    if sixteen:
         return np.asarray(picture).astype(np.float64) * (255.0 / 65535.0)
     if mode in _ALPHA or mode in _PREMULTIPLIED:
         target = _ALPHA.get(mode) or _PREMULTIPLIED[mode]

@@ -5,8 +5,12 @@ messages the schema names and skips everything else after checking its framing. 
 the input chooses what code runs: the input is bytes, the output dicts, lists, numbers,
 strings and ``memoryview`` slices of the input (no copies of tensor data). Every declared
 length is checked against the bytes that remain before anything is sliced or allocated, and
-repeated fields are capped, so a hostile file cannot make the decoder allocate far more than
-its own size. Wire format: https://protobuf.dev/programming-guides/encoding/.
+repeated fields are capped. On top of that, one :class:`Budget` per file charges every
+message, number and string the decoder creates at about what it costs in Python, and refuses
+the file once that passes ``DECODE_BASE + DECODE_FACTOR * file size`` bytes, so a small file
+of many tiny messages cannot expand hundreds of times. Absent repeated fields are not stored
+(a :class:`Message` answers ``[]`` for them), so an empty message costs one small dict.
+Wire format: https://protobuf.dev/programming-guides/encoding/.
 """
 
 from __future__ import annotations
@@ -24,6 +28,47 @@ _MASK64 = (1 << 64) - 1
 MAX_SCALARS = 1 << 20  # items of one repeated number field in one message
 MAX_MESSAGES = 1 << 18  # items of one repeated message field (e.g. graph nodes)
 MAX_FLOATS = 1 << 28  # floats of one repeated float field (kept as arrays: 4 bytes each)
+DECODE_BASE = 16 * 2**20  # decoded-object bytes any file may use ...
+DECODE_FACTOR = 32  # ... plus this many per byte (dense legit graphs measure ~16)
+# What decoding charges, in bytes, near CPython's own sizes (dict, int + list slot, str).
+MESSAGE_COST, NUMBER_COST, STRING_COST, VIEW_COST = 240, 40, 64, 200
+
+
+class Budget:
+    """Bytes of Python objects one file's decoding may create; :meth:`charge` refuses more."""
+
+    def __init__(self, file_bytes: int) -> None:
+        self.limit = DECODE_BASE + DECODE_FACTOR * file_bytes
+        self.used = 0
+
+    def charge(self, cost: int, where: str) -> None:
+        self.used += cost
+        if self.used > self.limit:
+            raise ModelFileError(f"decoding {where} would create more than {self.limit} bytes "
+                                 f"of objects ({DECODE_FACTOR} per byte of the file plus "
+                                 f"{DECODE_BASE}); refusing a file that expands this much")
+
+
+class Message(dict):
+    """A decoded message: a dict whose absent repeated fields read as ``[]`` (not stored)."""
+
+    __slots__ = ("repeated",)
+
+    def __missing__(self, key: str) -> list:
+        if key in self.repeated:
+            return []
+        raise KeyError(key)
+
+
+_REPEATED: dict[int, frozenset[str]] = {}  # by id() of the (module-level, immortal) schema
+
+
+def _repeated_names(schema: dict[int, Field]) -> frozenset[str]:
+    names = _REPEATED.get(id(schema))
+    if names is None:
+        names = _REPEATED[id(schema)] = frozenset(
+            spec.name for spec in schema.values() if spec.repeated)
+    return names
 
 
 @dataclass(frozen=True)
@@ -111,14 +156,27 @@ def _scalar(kind: str, wire: int, value: Any, where: str) -> list:
                          f"{kind} field")
 
 
-def decode(buf: memoryview, schema: dict[int, Field], where: str) -> dict[str, Any]:
+def _cost(items: Any) -> int:
+    if isinstance(items, np.ndarray):
+        return VIEW_COST
+    if items and isinstance(items[0], str | memoryview):
+        return STRING_COST + len(items[0]) if isinstance(items[0], str) else VIEW_COST
+    return NUMBER_COST * len(items)
+
+
+def decode(buf: memoryview, schema: dict[int, Field], where: str,
+           budget: Budget | None = None) -> Message:
     """Decode the message in ``buf``; fields absent from ``schema`` are skipped.
 
-    Repeated fields become lists (absent: empty), singular ones keep the last occurrence
-    (protobuf's rule) and are missing from the dict when absent. Repeated float and double
-    fields are lists of ndarray chunks; join them with :func:`floats`.
+    Repeated fields become lists (absent: read as empty), singular ones keep the last
+    occurrence (protobuf's rule) and are missing from the dict when absent. Repeated float and
+    double fields are lists of ndarray chunks; join them with :func:`floats`. ``budget``
+    (default: one for a file of ``len(buf)`` bytes) is charged for everything created.
     """
-    out: dict[str, Any] = {spec.name: [] for spec in schema.values() if spec.repeated}
+    budget = Budget(len(buf)) if budget is None else budget
+    budget.charge(MESSAGE_COST, where)
+    out = Message()
+    out.repeated = _repeated_names(schema)
     for number, wire, value in iter_fields(buf, where):
         spec = schema.get(number)
         if spec is None:
@@ -127,9 +185,13 @@ def decode(buf: memoryview, schema: dict[int, Field], where: str) -> dict[str, A
         if isinstance(spec.kind, dict):
             if wire != LEN:
                 raise ModelFileError(f"malformed protobuf in {inner}: expected a message")
-            items = [decode(value, spec.kind, inner)]
+            items = [decode(value, spec.kind, inner, budget)]
         else:
+            if wire == LEN and spec.kind in ("int", "uint"):  # packed: at most a number a byte
+                budget.charge(NUMBER_COST * len(value), inner)
             items = _scalar(spec.kind, wire, value, inner)
+            if not (wire == LEN and spec.kind in ("int", "uint")):
+                budget.charge(_cost(items), inner)
         if not spec.repeated:
             if len(items) != 1:
                 raise ModelFileError(f"malformed protobuf in {inner}: a packed value for a "
@@ -137,7 +199,7 @@ def decode(buf: memoryview, schema: dict[int, Field], where: str) -> dict[str, A
             item = items[-1]
             out[spec.name] = item.item() if isinstance(item, np.generic) else item
             continue
-        bucket = out[spec.name]
+        bucket = out.setdefault(spec.name, [])
         cap = MAX_MESSAGES if isinstance(spec.kind, dict) else MAX_SCALARS
         if isinstance(items, np.ndarray):  # float arrays are kept as chunks, not Python floats
             cap, count = MAX_FLOATS, sum(len(chunk) for chunk in bucket) + len(items)

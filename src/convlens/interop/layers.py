@@ -8,6 +8,7 @@ autograd differentiates them like any other layer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -365,6 +366,17 @@ class Constant(nn.Module):
         if dtype not in _CONSTANT_DTYPES:
             raise ValueError(f"dtype must be one of {_CONSTANT_DTYPES}; got {dtype!r:.40}")
         self.register_buffer("value", np.zeros(tuple(shape), np.dtype(dtype)))
+
+    @classmethod
+    def config_nbytes(cls, config: dict[str, Any]) -> int:
+        """Bytes a Constant built from ``config`` allocates (0 for a config it refuses), so
+        that ``convlens.load`` counts them against the weights the file holds."""
+        shape, dtype = config.get("shape"), config.get("dtype", "float32")
+        if not isinstance(shape, list) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape) \
+                or dtype not in _CONSTANT_DTYPES:
+            return 0
+        return math.prod(shape) * np.dtype(dtype).itemsize
 
     def forward(self) -> Tensor:
         return self.value

@@ -28,8 +28,10 @@ from .onnx_ops import RULES
 from .safetensors_io import _refuse_pickle
 
 SUPPORTED_OPS: tuple[str, ...] = tuple(sorted(RULES))
-# Ops evaluated at import time when all their inputs are constants: none of them can make
-# more data than it reads, so folding stays within the file's own size.
+FOLD_SLACK = 2**20  # bytes of folded constants allowed beyond the file's size
+# Ops evaluated at import time when all their inputs are constants: none of them makes more
+# data than it reads, but a chain of them can re-read its own output (Concat(x, x) doubles),
+# so the bytes folded in all are bounded by the file's own size (see Builder.fold).
 _FOLDABLE = (nn.Identity, nn.Dropout, nn.Flatten, layers.Reshape, layers.Permute,
              layers.FlattenTo2d, layers.Cat)
 
@@ -49,11 +51,13 @@ class Builder:
     """Collects layers and steps while the rules of :mod:`.onnx_ops` run, node by node."""
 
     def __init__(self, constants: dict[str, np.ndarray], ranks: dict[str, int | None],
-                 opset: int) -> None:
+                 opset: int, fold_budget: int = 2**62) -> None:
         self.constants, self.ranks, self.opset = constants, ranks, opset
         self.layers: dict[str, nn.Module] = {}
         self.steps: list[tuple[str, list[str], str]] = []
         self._defined: set[str] = set()
+        self._next_suffix: dict[str, int] = {}
+        self.fold_budget, self.folded = fold_budget, 0
 
     def input(self, node: Node, index: int) -> str:
         return node.inputs[index] if index < len(node.inputs) else ""
@@ -76,16 +80,31 @@ class Builder:
     def rank(self, name: str) -> int | None:
         return self.ranks.get(name)
 
+    def charge_fold(self, nbytes: int, what: str, keep: bool = True) -> None:
+        """Count ``nbytes`` of constants made at import time against the file's size
+        (``keep=False``: only check that they would fit)."""
+        if self.folded + nbytes > self.fold_budget:
+            raise ModelFileError(f"{what}: constants made while importing would exceed "
+                                 f"{self.fold_budget} bytes (the file's size plus "
+                                 f"{FOLD_SLACK}); refusing a graph that expands itself")
+        self.folded += nbytes if keep else 0
+
     def fold(self, name: str, array: np.ndarray) -> None:
+        self.charge_fold(array.nbytes, f"value {name!r}")
         self.constants[name], self.ranks[name] = array, array.ndim
 
     def _layer_name(self, node: Node, suffix: str) -> str:
         base = re.sub(r"[^0-9A-Za-z_]+", "_", node.name or node.op_type).strip("_") or "node"
         base = f"{base}_{suffix}" if suffix else base
-        name, index = base, 1
+        # Numbering resumes where the last clash of this base stopped, so n nodes with one
+        # name take O(n) steps in all, not O(n^2).
+        name, index = base, self._next_suffix.get(base, 1)
+        if index > 1:
+            name = f"{base}_{index}"
         while name in self.layers or hasattr(Graph, name):
             index += 1
             name = f"{base}_{index}"
+        self._next_suffix[base] = index
         return name
 
     def _materialize(self, name: str) -> None:
@@ -115,6 +134,9 @@ class Builder:
             max(known) if known and None not in known else None)
         if inputs and all(name in self.constants for name in inputs) and isinstance(
                 layer, _FOLDABLE):
+            # No foldable op's output exceeds its inputs' bytes: charge before computing.
+            self.charge_fold(sum(self.constants[name].nbytes for name in inputs),
+                             f"ONNX {node.op_type} node {node.name!r}", keep=False)
             try:
                 layer.eval()
                 with no_grad():
@@ -317,7 +339,7 @@ def from_onnx(path: str | os.PathLike, *, max_bytes: int = 2**31, max_nodes: int
     if not inputs or any(not vi.get("name") for vi in inputs):
         raise ModelFileError("the ONNX graph has no named input")
     nodes = _nodes(graph, max_nodes, max_elements)
-    builder = Builder(constants, ranks, opset)
+    builder = Builder(constants, ranks, opset, os.path.getsize(path) + FOLD_SLACK)
     for node in topological_order(nodes, set(ranks)):
         _apply_rule(builder, node)
     outputs = [vi.get("name", "") for vi in graph["output"]]

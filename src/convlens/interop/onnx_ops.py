@@ -89,6 +89,12 @@ def _conv(b: Builder, node: Node) -> None:
     nd = weight.ndim - 2
     node.attrs.setdefault("kernel_shape", list(weight.shape[2:]))
     kernel, stride, dilation = _window(node, "kernel_shape", nd)
+    if list(kernel) != list(weight.shape[2:]):  # the weight is the truth; never allocate more
+        raise _unsupported(node, f"kernel_shape {list(kernel)} does not match the weight's "
+                                 f"shape {list(weight.shape)}")
+    if bias is not None and bias.size != weight.shape[0]:
+        raise _unsupported(node, f"the bias has {bias.size} values for {weight.shape[0]} "
+                                 "filters")
     group = int(node.attrs.get("group", 1))
     if group < 1 or weight.shape[0] % group:
         raise _unsupported(node, f"group (={group}) must divide the {weight.shape[0]} filters")
@@ -292,6 +298,9 @@ def _batch_norm(b: Builder, node: Node) -> None:
         raise _unsupported(node, "spatial=0 is not supported")
     scale, shift, mean, var = (_float(b.constant_input(node, i, what)) for i, what in
                                ((1, "scale"), (2, "B"), (3, "mean"), (4, "var")))
+    if scale.ndim != 1 or any(v.shape != scale.shape for v in (shift, mean, var)):
+        raise _unsupported(node, f"scale, B, mean and var must be 1-D and the same length; "
+                                 f"got shapes {[list(v.shape) for v in (scale, shift, mean, var)]}")
     rank = b.rank(node.inputs[0])
     if rank not in (2, 3, 4):
         raise _unsupported(node, f"convlens batch-normalises 2-D, 3-D and 4-D inputs; the "

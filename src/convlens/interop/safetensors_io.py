@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import atomic_write
+from ..io.archive import unique_keys
 from ..nn.state import as_state_array
 from .errors import ModelFileError
 
@@ -46,7 +47,7 @@ def _entry(name: str, info: Any, data_size: int) -> tuple[np.dtype, tuple[int, .
     if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
         raise ModelFileError(f"tensor {name!r}: a header entry must have exactly dtype, shape "
                              f"and data_offsets; got {info!r:.200}")
-    if info["dtype"] not in DTYPES:
+    if not isinstance(info["dtype"], str) or info["dtype"] not in DTYPES:
         raise ModelFileError(f"tensor {name!r} has dtype {info['dtype']!r:.40}; convlens "
                              f"reads {sorted(DTYPES)}")
     shape, offsets = info["shape"], info["data_offsets"]
@@ -67,8 +68,8 @@ def _entry(name: str, info: Any, data_size: int) -> tuple[np.dtype, tuple[int, .
 
 def _parse_header(raw: bytes, data_size: int) -> dict[str, tuple]:
     try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
+    except (ValueError, RecursionError) as error:  # incl. ints over Python's 4300 digits
         raise ModelFileError(f"the safetensors header is not valid JSON: {error}") from None
     if not isinstance(header, dict):
         raise ModelFileError("the safetensors header must be a JSON object")

@@ -1,9 +1,11 @@
-"""Saving and loading without pickle: ``save``/``load`` for models, checkpoints for training.
+"""Saving and loading without pickle: ``save``/``load`` for models, state dicts and checkpoint
+dicts; ``save_checkpoint``/``load_checkpoint`` for named arrays plus metadata.
 
 ``convlens.save`` and ``convlens.load`` are these functions. Files are zips holding one JSON
 document and uncompressed ``.npy`` arrays (so ``np.load`` can open them too). Loading never
-imports or runs anything named in the file, and every declared size is checked before
-anything is allocated; a bad file raises :class:`ModelFileError` (a ``ValueError``).
+imports or runs anything named in the file, and bounds what it decompresses and allocates
+(not what a header declares) before allocating it; a bad file raises :class:`ModelFileError`
+(a ``ValueError``). The budgets are listed in ``docs/security.md``.
 """
 
 from .checkpoint import load_checkpoint, save_checkpoint

@@ -99,10 +99,16 @@ def estimated_elements(cls: type, config: dict[str, Any]) -> int:
     """Parameter and buffer elements a built-in layer will allocate for ``config``.
 
     Arguments that are not positive ints count as 1: the constructor rejects them before it
-    allocates anything.
+    allocates anything. A registered class that allocates from its config (such as
+    ``interop.layers.Constant``) says how many bytes with a ``config_nbytes(config)``
+    classmethod; they count here in 4-byte elements.
     """
     def get(name: str) -> int:
         return _int(config.get(name)) or 1
+
+    declared = getattr(cls, "config_nbytes", None)
+    if callable(declared):
+        return -(-int(declared(config)) // 4)
 
     if issubclass(cls, Linear):
         return get("in_features") * get("out_features") + get("out_features")

@@ -4,11 +4,16 @@ The file is a valid ``.npz`` (``np.load(path)`` lists the arrays), written atomi
 temporary file in the same directory, fsync, then ``os.replace``. Arrays are stored
 uncompressed, so every size a reader allocates is bounded by the size of the file itself.
 
-Reading trusts nothing in the file. Before any array is allocated, :class:`Archive` checks
-that the file is a zip, that members are few and uniquely named, that the JSON document is
-small and shallow, and that each ``.npy`` header declares a plain numeric dtype (never
-``object``) whose byte count matches the stored member exactly. Arrays are read with
-``allow_pickle=False``; the zip CRC of every member is verified.
+Reading trusts nothing in the file, and bounds what it *decompresses and allocates*, not
+what a header declares. Before any array is allocated, :class:`Archive` checks that the file
+is a zip; that members are few, uniquely named and lie one after another without overlapping
+(so no two entries alias the same bytes and the arrays together never exceed the file); that
+the JSON document is stored or deflated (never bzip2 or lzma, whose decoders cannot be
+bounded), is read through a hard cap of :data:`MAX_JSON_BYTES` decompressed bytes, holds at
+most :data:`MAX_JSON_CONTAINERS` objects and arrays, and is shallow; and that each ``.npy``
+header declares a plain numeric dtype (never ``object``) whose byte count matches the stored
+member exactly. Arrays are read with ``allow_pickle=False``; the zip CRC of every member is
+verified.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ import numpy as np
 from .._atomic import atomic_write
 from .errors import ModelFileError
 
-MAX_JSON_BYTES = 16 * 2**20
+MAX_JSON_BYTES = 8 * 2**20  # decompressed bytes of the JSON member (parsed: ~12x at worst)
+MAX_JSON_CONTAINERS = 200_000  # objects and arrays in it (a bound on what parsing allocates)
 MAX_JSON_DEPTH = 200
+_LOCAL_HEADER = 30  # fixed part of a zip local file header
 MAX_MEMBERS = 100_000
 MAX_NPY_HEADER = 10_000
 MAX_NDIM = 32
@@ -36,6 +43,16 @@ _NPY = ".npy"
 # What a broken or hostile zip can raise while being parsed or read.
 CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError,
            ValueError, KeyError, IndexError, OverflowError, RecursionError, OSError)
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` hook: a key given twice is an error (parsers disagree on which wins)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key {twice!r:.80} appears twice in one object")
+    return result
 
 
 def check_key(key: object) -> str:
@@ -69,16 +86,21 @@ def _write_npy(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
 
 
 def _depth(value: Any) -> int:
-    """Nesting depth of a parsed JSON value, computed without recursion."""
-    deepest, stack = 0, [(value, 1)]
+    """Nesting depth of a parsed JSON value (a leaf counts one level), without recursion.
+
+    Only containers go on the stack (at most :data:`MAX_JSON_CONTAINERS` of them), so
+    checking a document of a million numbers allocates nothing per number.
+    """
+    deepest, stack = 1, [(value, 1)] if isinstance(value, dict | list) else []
     while stack:
         item, level = stack.pop()
         deepest = max(deepest, level)
         if level > MAX_JSON_DEPTH:
             break
-        children = item.values() if isinstance(item, dict) else item if isinstance(
-            item, list) else ()
-        stack.extend((child, level + 1) for child in children)
+        children = item.values() if isinstance(item, dict) else item
+        if children:
+            deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 
@@ -96,8 +118,16 @@ def _npy_header(member: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype, int]
 
 
 def _hint(names: list[str]) -> str:
+    if any(name == "data.pkl" or name.endswith("/data.pkl") for name in names):
+        return (" (it is a PyTorch torch.save file, which holds a pickle, and convlens never "
+                "unpickles; where you trust the file, convert it: sd = torch.load(path, "
+                "weights_only=True), then safetensors.torch.save_file(sd, "
+                "'weights.safetensors') and read that with "
+                "convlens.interop.load_state_dict_file)")
     if "architecture.json" in names:
         return " (it is a model file: read it with convlens.load)"
+    if "object.json" in names:
+        return " (it was written by convlens.save: read it with convlens.load)"
     if "checkpoint.json" in names:
         return " (it is a checkpoint: read it with convlens.io.load_checkpoint)"
     return ""
@@ -109,15 +139,18 @@ class Archive:
     Parameters
     ----------
     path : str or PathLike
-    json_name : str
-        The one JSON member the file must hold (e.g. "architecture.json").
+    json_name : str or tuple of str
+        The one JSON member the file must hold (e.g. "architecture.json"), or the names it
+        may hold one of; :attr:`json_name` is then the one found.
     what : str
         How to call the file in error messages ("model file", "checkpoint").
     """
 
-    def __init__(self, path: str | os.PathLike, json_name: str, what: str) -> None:
+    def __init__(self, path: str | os.PathLike, json_name: str | tuple[str, ...],
+                 what: str) -> None:
         self.path = os.fspath(path)
-        self.json_name = json_name
+        self.json_names = (json_name,) if isinstance(json_name, str) else tuple(json_name)
+        self.json_name = self.json_names[0]
         self.what = what
         self._file = open(self.path, "rb")  # noqa: SIM115 - closed in close()
         try:
@@ -147,10 +180,14 @@ class Archive:
         names = [info.filename for info in infos]
         if len(set(names)) != len(names):
             raise self.error("it has duplicate member names")
-        if self.json_name not in names:
-            raise self.error(f"it has no {self.json_name}{_hint(names)}")
+        found = [name for name in self.json_names if name in names]
+        if len(found) != 1:
+            raise self.error(f"it has no {' or '.join(self.json_names)}{_hint(names)}"
+                             if not found else f"it holds both {found[0]} and {found[1]}")
+        self.json_name = found[0]
         if any(info.flag_bits & 0x1 for info in infos):
             raise self.error("it has encrypted members")
+        self._check_layout(infos)
         self.arrays = {}
         for info in infos:
             if info.filename == self.json_name:
@@ -163,14 +200,54 @@ class Archive:
                                  f"size ({info.file_size} bytes) does not fit in the file")
             self.arrays[info.filename[:-len(_NPY)]] = info
 
+    def _check_layout(self, infos: list[zipfile.ZipInfo]) -> None:
+        """Members must lie one after another inside the file: no aliasing, no overlap.
+
+        Each member's extent (local header, name, extra field, data) is read from its own
+        local header, so two central-directory entries pointing at one member, or at bytes
+        inside another member, are refused before anything is decompressed or allocated.
+        """
+        end_of_previous, previous = 0, None
+        for info in sorted(infos, key=lambda item: item.header_offset):
+            start = info.header_offset
+            if start < end_of_previous:
+                raise self.error(f"members {previous!r} and {info.filename!r} overlap (no "
+                                 "two entries may share bytes)")
+            self._file.seek(start)
+            header = self._file.read(_LOCAL_HEADER)
+            if len(header) != _LOCAL_HEADER or header[:4] != b"PK\x03\x04":
+                raise self.error(f"member {info.filename!r} has no local header at byte "
+                                 f"{start}")
+            name_length = int.from_bytes(header[26:28], "little")
+            extra_length = int.from_bytes(header[28:30], "little")
+            end_of_previous = start + _LOCAL_HEADER + name_length + extra_length \
+                + info.compress_size
+            if end_of_previous > self.size:
+                raise self.error(f"member {info.filename!r} declares {info.compress_size} "
+                                 f"bytes, which run past the end of the file")
+            previous = info.filename
+        self._file.seek(0)
+
     def read_json(self) -> Any:
-        """Parse the JSON member after checking its declared size; bound its depth."""
+        """Parse the JSON member, decompressing at most :data:`MAX_JSON_BYTES`; bound its size."""
         info = self.zip.getinfo(self.json_name)
-        if info.file_size > MAX_JSON_BYTES or info.compress_size > self.size:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise self.error(f"{self.json_name} is compressed with method "
+                             f"{info.compress_type}; only stored or deflated JSON is read "
+                             "(other decoders cannot be bounded)")
+        if info.file_size > MAX_JSON_BYTES:
             raise self.error(f"{self.json_name} declares {info.file_size} bytes, more than "
                              f"the limit of {MAX_JSON_BYTES}")
         try:
-            document = json.loads(self.zip.read(info).decode("utf-8"))
+            # Inflate at most the declared size (zipfile stops there and checks the CRC), in
+            # bounded steps, whatever the stream would expand to.
+            with self.zip.open(info) as member:
+                text = member.read(info.file_size + 1)
+            containers = text.count(b"{") + text.count(b"[")
+            if containers > MAX_JSON_CONTAINERS:
+                raise self.error(f"{self.json_name} holds more than {MAX_JSON_CONTAINERS} "
+                                 "objects and arrays")
+            document = json.loads(text.decode("utf-8"), object_pairs_hook=unique_keys)
         except RecursionError:
             raise self.error(f"{self.json_name} is nested too deeply") from None
         except CORRUPT as error:

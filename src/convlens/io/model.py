@@ -1,5 +1,9 @@
 """``save`` and ``load``: a model as one file, architecture JSON plus weights, never pickle.
 
+Anything that is not a Module (a ``state_dict()``, a checkpoint dict) is saved as an object
+file instead (see :mod:`convlens.io.objects`); ``load`` tells the two apart by their JSON
+member.
+
 File layout (a zip, and therefore also a valid ``.npz``)::
 
     architecture.json   {"format": "convlens.model", "version": 1, "training": false,
@@ -19,29 +23,40 @@ from ..nn.module import Module
 from . import runs
 from .architecture import Decoder, Encoder
 from .archive import Archive, write_archive
+from .objects import OBJECT, load_object, save_object
 
 FORMAT = "convlens.model"
 VERSION = 1
 ARCHITECTURE = "architecture.json"
 
 
-def save(model: Module, path: str | os.PathLike) -> None:
-    """Write ``model`` (architecture and weights) to ``path``, atomically and without pickle.
+def save(obj: Any, path: str | os.PathLike) -> None:
+    """Write a model, a state_dict or a checkpoint dict to ``path``, atomically, never pickling.
 
     Parameters
     ----------
-    model : nn.Module
-        Built from convlens layers and containers, or from classes decorated with
-        ``@nn.register`` that define ``get_config()``.
+    obj : nn.Module, or a tree of dicts, lists, tuples, Tensors, ndarrays, numbers and strings
+        A Module (built from convlens layers and containers, or from classes decorated with
+        ``@nn.register`` that define ``get_config()``) is saved with its architecture, and
+        :func:`load` rebuilds it. Anything else is saved the way ``torch.save`` users save
+        ``model.state_dict()`` or ``{"epoch": 3, "model_state_dict": ...,
+        "optimizer_state_dict": ...}``: nested dicts (keys: str, int, float, bool, None or
+        tuples of those), lists and tuples of Tensors, ndarrays, NumPy scalars, ints, floats,
+        bools, None and strings. The format is in ``docs/security.md``.
     path : str or PathLike
-        The file to write (conventionally ``*.convlens``); replaced atomically, so a crash
-        never leaves half a file behind.
+        The file to write (conventionally ``*.convlens`` or ``*.pt``); replaced atomically,
+        so a crash never leaves half a file behind.
 
     Raises
     ------
     TypeError
-        If ``model`` is not a Module, or contains a class that is not registered (the message
-        names it) or whose ``get_config()`` returns something that is not JSON-able.
+        If a Module contains a class that is not registered (the message names it) or whose
+        ``get_config()`` returns something that is not JSON-able, or if a tree holds a value
+        of another type (the message gives its place, e.g. ``obj['optimizer']``), or if
+        ``path`` is not a str or PathLike (file objects are not supported).
+    ValueError
+        If a tree has a cycle or exceeds the reader's limits (64 levels of nesting, a million
+        values, strings over 2**20 characters).
 
     Examples
     --------
@@ -53,9 +68,16 @@ def save(model: Module, path: str | os.PathLike) -> None:
     >>> cl.save(model, path)
     >>> cl.load(path)[3]
     Linear(in_features=36, out_features=2, bias=True)
+    >>> cl.save({"epoch": 3, "model_state_dict": model.state_dict()}, path)
+    >>> checkpoint = cl.load(path)
+    >>> checkpoint["epoch"], model.load_state_dict(checkpoint["model_state_dict"])
+    (3, IncompatibleKeys(missing_keys=[], unexpected_keys=[]))
     """
-    if not isinstance(model, Module):
-        raise TypeError(f"save expects an nn.Module; got {type(model).__name__}")
+    _check_path(path)
+    if not isinstance(obj, Module):
+        save_object(obj, path)
+        return
+    model = obj
     document = {"format": FORMAT, "version": VERSION, "convlens_version": __version__,
                 "training": model.training,
                 "architecture": Encoder().node(model, "model")}
@@ -63,34 +85,54 @@ def save(model: Module, path: str | os.PathLike) -> None:
     write_archive(path, ARCHITECTURE, document, arrays)
 
 
-def load(path: str | os.PathLike) -> Module:
-    """Rebuild a model saved with :func:`save`: same layers, hyperparameters and weights.
+def load(path: str | os.PathLike, map_location: Any = None, *,
+         weights_only: bool | None = True) -> Any:
+    """Read what :func:`save` wrote: a model, or the state_dict or checkpoint dict it was given.
 
     Layer types are looked up in the registry (:mod:`convlens.nn.registry`); nothing named in
-    the file is imported or executed, and no pickle is ever read.
+    the file is imported or executed, and no pickle is ever read, whatever ``weights_only``
+    says.
 
     Parameters
     ----------
     path : str or PathLike
-        A model file, or a run folder written by ``convlens train`` (its ``model.convlens``).
+        A file written by :func:`save`, or a run folder written by ``convlens train`` (its
+        ``model.convlens``).
+    map_location : None, "cpu" or a CPU device, optional
+        Accepted for ``torch.load`` compatibility; convlens runs on the CPU, so it changes
+        nothing. A GPU device, a dict or a function is refused.
+    weights_only : bool or None, default True
+        Accepted for ``torch.load`` compatibility. convlens files never hold code, so both
+        values load the same way, safely.
 
     Returns
     -------
-    nn.Module
-        In the training mode it was saved in.
+    nn.Module, or the saved tree
+        A model comes back in the training mode it was saved in. A tree comes back with the
+        same dicts (same key types and order), lists and tuples; Tensors as Tensors
+        (``nn.Parameter`` as Parameter, ``requires_grad`` kept), ndarrays as ndarrays.
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist, or is a folder without a model file.
+    ValueError
+        If ``map_location`` names anything but the CPU.
+    TypeError
+        If ``weights_only`` is not a bool or None, or ``path`` is not a path.
     convlens.io.ModelFileError
-        (a ValueError) If the file is truncated, corrupt, not a convlens model, declares
-        absurd sizes, names an unknown layer type, or its weights do not fit the architecture.
+        (a ValueError) If the file is truncated, corrupt, not a convlens file (a PyTorch
+        ``.pt`` file is refused with how to convert it), declares absurd sizes or breaks a
+        budget, names an unknown layer type, or its weights do not fit the architecture.
     """
+    _check_path(path)
+    _check_load_args(map_location, weights_only)
     if os.path.isdir(path):
         path = runs.model_file(path)
-    with Archive(path, ARCHITECTURE, "model file") as archive:
+    with Archive(path, (ARCHITECTURE, OBJECT), "model file") as archive:
         document = archive.read_json()
+        if archive.json_name == OBJECT:
+            return load_object(archive, document)
         architecture = _check_document(document, archive)
         model = Decoder(archive.error, archive.array_nbytes()).node(architecture, "model")
         targets = model.state_dict(keep_vars=True)
@@ -125,3 +167,23 @@ def _check_keys(expected: set[str], stored: set[str], archive: Archive) -> None:
     if missing or unexpected:
         raise archive.error(f"its weights do not match the architecture: missing "
                             f"{missing[:10]}, unexpected {unexpected[:10]}")
+
+
+def _check_path(path: Any) -> None:
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a file path (str or os.PathLike); file objects such as "
+                        f"io.BytesIO are not supported; got {type(path).__name__}")
+
+
+def _check_load_args(map_location: Any, weights_only: Any) -> None:
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(f"weights_only must be a bool or None; got "
+                        f"{type(weights_only).__name__}")
+    if map_location is None:
+        return
+    kind = map_location if isinstance(map_location, str) else getattr(map_location, "type",
+                                                                       None)
+    if isinstance(kind, str) and kind.split(":", 1)[0] == "cpu":
+        return
+    raise ValueError(f"map_location must be None, 'cpu' or a CPU device (convlens runs on the "
+                     f"CPU only, so there is nothing to map); got {map_location!r:.80}")

@@ -10,7 +10,10 @@ import json
 import os
 from typing import Any
 
+from .errors import ModelFileError
+
 MODEL_FILE = "model.convlens"
+MAX_CONFIG_BYTES = 2**20
 CONFIG_FILE = "config.json"
 
 
@@ -44,12 +47,24 @@ def resolve(run_or_model: str | os.PathLike) -> tuple[str, dict[str, Any]]:
         config_path = os.path.join(run_or_model, CONFIG_FILE)
         config = {}
         if os.path.isfile(config_path):
-            with open(config_path) as stream:
-                config = json.load(stream)
+            config = _read_config(config_path)
         if not isinstance(config, dict):
-            raise ValueError(f"{config_path!r} must hold a JSON object; got "
-                             f"{type(config).__name__}")
+            raise ModelFileError(f"{config_path!r} must hold a JSON object; got "
+                                 f"{type(config).__name__}")
         return model_path, config
     if os.path.isfile(run_or_model):
         return run_or_model, {}
     raise FileNotFoundError(f"no run folder or model file at {run_or_model!r}")
+
+
+def _read_config(path: str) -> Any:
+    """A run's config.json, at most :data:`MAX_CONFIG_BYTES`; any problem is ModelFileError."""
+    with open(path, "rb") as stream:
+        text = stream.read(MAX_CONFIG_BYTES + 1)
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ModelFileError(f"{path!r} is larger than {MAX_CONFIG_BYTES} bytes; a run's "
+                             "config.json is a few hundred")
+    try:
+        return json.loads(text.decode("utf-8"))
+    except (ValueError, RecursionError) as error:
+        raise ModelFileError(f"{path!r} is not valid JSON ({error})") from None
