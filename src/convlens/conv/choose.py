@@ -34,12 +34,15 @@ def unsupported(name: str, w_shape: tuple[int, ...], spec: ConvSpec) -> str | No
 
 def spectrum_cached(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
                     dtype: np.dtype, ctx: ConvContext | None) -> bool:
-    """Whether the FFT engine would find this weight's spectrum in the cache."""
-    if ctx is None or ctx.weight is None:
+    """Whether the FFT engine would find this weight's spectrum in the cache.
+
+    ``ctx.weight`` is the weight's owner; its current values (``_data``) validate the entry.
+    """
+    if ctx is None or ctx.weight is None or not hasattr(ctx.weight, "_data"):
         return False
     tag = fft.spectrum_tag(tuple(w_shape), np.dtype(dtype), fft.plan_for(x_shape, w_shape,
                                                                         spec), spec)
-    return SPECTRA.contains(ctx.weight, ctx.version, tag)
+    return SPECTRA.contains(ctx.weight, ctx.weight._data, tag)
 
 
 def estimates(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
