@@ -27,6 +27,11 @@ class Capabilities:
         If set, the only kernel size (along every spatial dim) it handles.
     grad_weight : str
         How ``grad_weight`` is computed, e.g. ``"native"`` or ``"gemm fallback"``.
+    local : tuple of str
+        The passes (``"forward"``, ``"grad_input"``, ``"grad_weight"``) whose NaN/inf
+        outputs are exactly where the ``direct`` oracle puts them, whatever the operands
+        hold. Other passes fall back to :mod:`convlens.conv.nonfinite` when an operand is
+        not finite.
     """
 
     nd: tuple[int, ...] = (1, 2, 3)
@@ -35,6 +40,7 @@ class Capabilities:
     groups: bool = True
     kernel: int | None = None
     grad_weight: str = "native"
+    local: tuple[str, ...] = ()
 
     def unsupported(self, w_shape: tuple[int, ...], spec: ConvSpec) -> str | None:
         """The first unsupported feature of this convolution, in words, or ``None``."""

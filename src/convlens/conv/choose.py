@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
 
 from .. import _validate
-from . import cost_model, direct, fft, gemm, winograd
+from . import cost_model, direct, fft, gemm, nonfinite, winograd
 from . import tuning as _autotune
 from .context import ConvContext
 from .geometry import ConvSpec
@@ -117,3 +118,32 @@ def _priced(x_shape, w_shape, spec, dtype, requires_grad, cached) -> dict[str, f
 def engine(name: str) -> ModuleType:
     """The engine module registered under ``name``."""
     return ENGINES[_validate.one_of(name, ENGINES, "algorithm")]
+
+
+def runner(name: str, pass_: str, *operands: np.ndarray) -> Callable[..., np.ndarray]:
+    """The function that computes ``pass_`` of engine ``name`` for these operands.
+
+    That is the engine's own function, unless the pass is not declared ``local`` in its
+    ``CAPABILITIES`` and an operand holds NaN or inf: then it is the local fallback of
+    :mod:`convlens.conv.nonfinite`, so non-finite values reach exactly the outputs they reach
+    in the ``direct`` oracle (and in PyTorch). The check is one reduction per operand.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``ENGINES``.
+    pass_ : {"forward", "grad_input", "grad_weight"}
+    *operands : ndarray
+        The arrays the pass reads: (x, w), (grad_output, w) or (grad_output, x).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.ones((1, 1, 8, 8)); x[0, 0, 0, 0] = np.nan
+    >>> runner("fft", "forward", x, np.ones((1, 1, 3, 3))).__module__
+    'convlens.conv.nonfinite'
+    """
+    module = ENGINES[_validate.one_of(name, ENGINES, "algorithm")]
+    if pass_ in module.CAPABILITIES.local or nonfinite.all_finite(*operands):
+        return getattr(module, pass_)
+    return getattr(nonfinite, pass_)

@@ -20,7 +20,7 @@ from .context import ConvContext
 from .geometry import ConvSpec
 from .padding import pad, pad_adjoint
 
-CAPABILITIES = Capabilities()
+CAPABILITIES = Capabilities(local=("forward", "grad_input", "grad_weight"))
 
 
 def _grouped(x: np.ndarray, groups: int) -> np.ndarray:
