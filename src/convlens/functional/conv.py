@@ -28,6 +28,7 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     if unbatched:
         x = x.reshape((1, *x.shape))
     spec = geometry.conv_spec(op, x.shape, weight.shape, stride, padding, dilation, groups)
+    _check_sizes(op, x, weight, spec, padding, dilation)
     if padding_mode != "zeros" and not spec.is_unpadded:
         x = pad_pairs(x, spec.padding, padding_mode)
         spec = geometry.ConvSpec(spec.stride, ((0, 0),) * nd, spec.dilation, spec.groups)
@@ -59,6 +60,20 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
 
     y = Tensor._from_op(out, inputs, backward, f"Conv{nd}d")
     return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def _check_sizes(op: str, x: Tensor, weight: Tensor, spec: geometry.ConvSpec, padding,
+                 dilation) -> None:
+    """Refuse padded inputs and outputs that cannot fit in memory before any work."""
+    argument = f"padding={padding!r}"
+    if isinstance(padding, str):
+        argument += f" with dilation={dilation!r}"
+    in_size = tuple(x.shape[2:])
+    geometry.check_allocation(op, "the padded input", (*x.shape[:2], *spec.padded_size(in_size)),
+                              x.dtype.itemsize, argument)
+    out_size = spec.output_size(in_size, tuple(weight.shape[2:]))
+    geometry.check_allocation(op, "the output", (x.shape[0], weight.shape[0], *out_size),
+                              x.dtype.itemsize, argument)
 
 
 def _forward(name: str, x: np.ndarray, w: np.ndarray, spec: geometry.ConvSpec,
