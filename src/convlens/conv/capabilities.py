@@ -32,6 +32,10 @@ class Capabilities:
         outputs are exactly where the ``direct`` oracle puts them, whatever the operands
         hold. Other passes fall back to :mod:`convlens.conv.nonfinite` when an operand is
         not finite.
+    auto_float32 : bool
+        Whether ``algorithm="auto"`` may pick the engine in float32. False for an engine
+        whose float32 rounding error can exceed 5 times PyTorch's on the benchmark layers
+        (see ``docs/performance.md``); it still runs when forced with ``algorithm=``.
     """
 
     nd: tuple[int, ...] = (1, 2, 3)
@@ -41,6 +45,7 @@ class Capabilities:
     kernel: int | None = None
     grad_weight: str = "native"
     local: tuple[str, ...] = ()
+    auto_float32: bool = True
 
     def unsupported(self, w_shape: tuple[int, ...], spec: ConvSpec) -> str | None:
         """The first unsupported feature of this convolution, in words, or ``None``."""

@@ -109,10 +109,25 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
 
 @functools.lru_cache(maxsize=4096)
 def _priced(x_shape, w_shape, spec, dtype, requires_grad, cached) -> dict[str, float]:
-    """Estimated seconds of every engine that supports the case (memoised per shape)."""
+    """Estimated seconds of every engine ``auto`` may pick for the case (memoised per shape)."""
     return {name: cost for name, cost in estimates(x_shape, w_shape, spec, np.dtype(dtype),
                                                    requires_grad, cached).items()
-            if not isinstance(cost, str)}
+            if not isinstance(cost, str) and auto_skips(name, dtype) is None}
+
+
+def auto_skips(name: str, dtype: np.dtype) -> str | None:
+    """Why ``algorithm="auto"`` never picks engine ``name`` in ``dtype``, or ``None``.
+
+    Examples
+    --------
+    >>> print(auto_skips("winograd", np.float32))
+    float32 rounding error above 5x PyTorch's; force it with algorithm="winograd"
+    >>> auto_skips("winograd", np.float64) is None
+    True
+    """
+    if np.dtype(dtype) == np.float32 and not ENGINES[name].CAPABILITIES.auto_float32:
+        return f'float32 rounding error above 5x PyTorch\'s; force it with algorithm="{name}"'
+    return None
 
 
 def engine(name: str) -> ModuleType:

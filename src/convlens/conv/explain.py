@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _validate
 from . import tuning as _autotune
-from .choose import choose, estimates
+from .choose import auto_skips, choose, estimates
 from .cost_model import MARGIN
 from .geometry import ConvSpec, conv_spec
 
@@ -49,6 +49,9 @@ class Explanation:
         for name, cost in self.estimates.items():
             text = f"unsupported: {cost}" if isinstance(cost, str) else _ms(cost)
             mark = "  <- auto" if name == self.choice else ""
+            skip = auto_skips(name, np.dtype(self.dtype))
+            if skip is not None and not isinstance(cost, str):
+                mark += f"  (auto skips it: {skip})"
             lines.append(f"  {name:<9} {text}{mark}")
         lines.append(f"  choice: {self.choice}: {self.reason}")
         return "\n".join(lines)
@@ -115,7 +118,8 @@ def explain(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: object =
     spec = conv_spec(f"conv{len(w_shape) - 2}d", x_shape, w_shape, stride, padding, dilation,
                      groups)
     costs = estimates(x_shape, w_shape, spec, dtype, bool(requires_grad))
-    priced = {name: c for name, c in costs.items() if not isinstance(c, str)}
+    priced = {name: c for name, c in costs.items()
+              if not isinstance(c, str) and auto_skips(name, dtype) is None}
     choice = choose(x_shape, w_shape, spec, dtype=dtype, requires_grad=bool(requires_grad))
     reason = _reason(choice, priced)
     key = (x_shape, w_shape, spec, dtype.str, bool(requires_grad))
