@@ -48,21 +48,26 @@ def spectrum_cached(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: Co
 
 def estimates(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
               dtype: np.dtype = np.float32, requires_grad: bool = False,
-              cached: bool = False) -> dict[str, float | str]:
-    """Estimated seconds per engine, or the reason an engine is unsupported."""
+              cached: bool = False, transposed: bool = False) -> dict[str, float | str]:
+    """Estimated seconds per engine, or the reason an engine is unsupported.
+
+    With ``transposed``, the shapes and spec are those of the convolution whose
+    ``grad_input`` the transposed convolution is (see :mod:`convlens.conv.transposed`).
+    """
     result: dict[str, float | str] = {}
     itemsize = np.dtype(dtype).itemsize
     for name in ENGINES:
         reason = unsupported(name, w_shape, spec)
         result[name] = reason if reason is not None else cost_model.estimate(
             name, tuple(x_shape), tuple(w_shape), spec, itemsize, requires_grad,
-            cached and name == "fft")
+            cached and name == "fft", transposed)
     return result
 
 
 def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
            algorithm: str = "auto", *, dtype: np.dtype = np.float32,
-           requires_grad: bool = False, ctx: ConvContext | None = None) -> str:
+           requires_grad: bool = False, ctx: ConvContext | None = None,
+           transposed: bool = False) -> str:
     """Return the name of the engine that will run this convolution.
 
     Parameters
@@ -78,6 +83,9 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
         Whether backward will run too (then forward + backward cost is compared).
     ctx : ConvContext, optional
         Names the weight, so that a cached filter spectrum makes the FFT engine cheaper.
+    transposed : bool, default False
+        Choose for a transposed convolution: the shapes and spec describe the convolution
+        whose ``grad_input`` it is, and its forward is priced as that pass.
 
     Returns
     -------
@@ -101,17 +109,18 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
         return "gemm"
     cached = spectrum_cached(x_shape, w_shape, spec, dtype, ctx)
     key = (tuple(x_shape), tuple(w_shape), spec, np.dtype(dtype).str, bool(requires_grad))
-    if _autotune.autotune():
+    if _autotune.autotune() and not transposed:
         return _autotune.best(key, _priced(*key, cached), ENGINES)
-    costs = _priced(*key, cached)
+    costs = _priced(*key, cached, transposed)
     return min(costs, key=lambda name: costs[name] * cost_model.MARGIN[name])
 
 
 @functools.lru_cache(maxsize=4096)
-def _priced(x_shape, w_shape, spec, dtype, requires_grad, cached) -> dict[str, float]:
+def _priced(x_shape, w_shape, spec, dtype, requires_grad, cached,
+            transposed=False) -> dict[str, float]:
     """Estimated seconds of every engine ``auto`` may pick for the case (memoised per shape)."""
     return {name: cost for name, cost in estimates(x_shape, w_shape, spec, np.dtype(dtype),
-                                                   requires_grad, cached).items()
+                                                   requires_grad, cached, transposed).items()
             if not isinstance(cost, str) and auto_skips(name, dtype) is None}
 
 

@@ -5,6 +5,7 @@ Import it as ``from convlens import functional as F``.
 
 from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .conv import conv1d, conv2d, conv3d
+from .conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .dropout import dropout
 from .linear import flatten, linear
 from .loss import cross_entropy, mse_loss, nll_loss
@@ -25,3 +26,4 @@ __all__ = [
     "log_softmax", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid",
     "softmax", "tanh",
 ]
+__all__ += ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
