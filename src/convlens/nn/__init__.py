@@ -8,6 +8,7 @@ from . import init, registry
 from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .containers import Concat, ModuleList, Residual, Sequential
 from .conv import Conv1d, Conv2d, Conv3d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
@@ -33,3 +34,4 @@ __all__ = [
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Residual", "Sequential",
     "Sigmoid", "Softmax", "Summary", "Tanh", "init", "register", "registry",
 ]
+__all__ += ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
