@@ -106,7 +106,7 @@ class _ConvTransposeNd(Module):
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
-        for name, default in (("padding", 0), ("output_padding", 0), ("dilation", 1)):
+        for name, default in (("padding", 0), ("dilation", 1), ("output_padding", 0)):
             if getattr(self, name) != (default,) * self._nd:
                 text += f", {name}={getattr(self, name)}"
         if self.groups != 1:
