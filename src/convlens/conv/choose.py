@@ -34,15 +34,16 @@ def unsupported(name: str, w_shape: tuple[int, ...], spec: ConvSpec) -> str | No
 
 
 def spectrum_cached(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
-                    dtype: np.dtype, ctx: ConvContext | None) -> bool:
-    """Whether the FFT engine would find this weight's spectrum in the cache.
+                    dtype: np.dtype, ctx: ConvContext | None, conjugate: bool = False) -> bool:
+    """Whether the FFT engine would find this weight's spectrum (or, for ``grad_input``, its
+    conjugate) in the cache.
 
     ``ctx.weight`` is the weight's owner; its current values (``_data``) validate the entry.
     """
     if ctx is None or ctx.weight is None or not hasattr(ctx.weight, "_data"):
         return False
     tag = fft.spectrum_tag(tuple(w_shape), np.dtype(dtype), fft.plan_for(x_shape, w_shape,
-                                                                        spec), spec)
+                                                                        spec), spec, conjugate)
     return SPECTRA.contains(ctx.weight, ctx.weight._data, tag)
 
 
@@ -107,7 +108,8 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
         return algorithm
     if math.prod(x_shape) == 0 or math.prod(w_shape) == 0:
         return "gemm"
-    cached = spectrum_cached(x_shape, w_shape, spec, dtype, ctx)
+    cached = spectrum_cached(x_shape, w_shape, spec, dtype, ctx,
+                             conjugate=transposed and not requires_grad)
     key = (tuple(x_shape), tuple(w_shape), spec, np.dtype(dtype).str, bool(requires_grad))
     if _autotune.autotune() and not transposed:
         return _autotune.best(key, _priced(*key, cached), ENGINES)

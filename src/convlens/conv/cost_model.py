@@ -179,6 +179,10 @@ def features(engine: str, x_shape, w_shape, spec: ConvSpec, itemsize: int = 4,
             total += fft_features(x_shape, w_shape, spec, itemsize, pass_, cached)
         else:
             total += FEATURES[engine](x_shape, w_shape, spec, itemsize, pass_)
+    if engine == "fft" and passes == ("grad_input",) and not cached:
+        # alone, grad_input transforms the kernel itself (else forward did, for both)
+        total += fft_features(x_shape, w_shape, spec, itemsize, "forward") - \
+            fft_features(x_shape, w_shape, spec, itemsize, "forward", cached=True)
     return total
 
 

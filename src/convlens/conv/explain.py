@@ -141,7 +141,7 @@ def explain(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: object =
               if not isinstance(c, str) and auto_skips(name, dtype) is None}
     choice = choose(x_shape, w_shape, spec, dtype=dtype, requires_grad=bool(requires_grad),
                     transposed=bool(transposed))
-    reason = _reason(choice, priced, bool(transposed))
+    reason = _reason(choice, priced)
     key = (x_shape, w_shape, spec, dtype.str, bool(requires_grad))
     if _autotune.autotune() and key in _autotune.winners() and not transposed:
         choice = _autotune.winners()[key]
@@ -150,7 +150,7 @@ def explain(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: object =
                        reason, bool(transposed))
 
 
-def _reason(choice: str, priced: dict[str, float], transposed: bool = False) -> str:
+def _reason(choice: str, priced: dict[str, float]) -> str:
     others = sorted((c, n) for n, c in priced.items() if n != choice)
     text = f"lowest estimated time ({priced[choice] * 1e3:.3f} ms)"
     if others and others[0][0] < priced[choice]:
@@ -161,7 +161,7 @@ def _reason(choice: str, priced: dict[str, float], transposed: bool = False) -> 
     elif others:
         cost, name = others[0]
         text += f"; next best {name} at {cost * 1e3:.3f} ms, {cost / priced[choice]:.2f}x"
-    if choice == "fft" and not transposed:
+    if choice == "fft":
         text += "; includes transforming the filter (spectrum not cached yet)"
     return text
 
