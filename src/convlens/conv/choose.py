@@ -86,7 +86,8 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
         Names the weight, so that a cached filter spectrum makes the FFT engine cheaper.
     transposed : bool, default False
         Choose for a transposed convolution: the shapes and spec describe the convolution
-        whose ``grad_input`` it is, and its forward is priced as that pass.
+        whose ``grad_input`` it is, and its forward is priced as that pass. Autotuning
+        (:func:`convlens.conv.autotune`) times convolutions only, so it does not apply.
 
     Returns
     -------

@@ -107,7 +107,7 @@ def _check_output(op, x_shape, w_shape, groups, out_size, itemsize, values, give
 def _crop(a: np.ndarray, geometry: TransposedGeometry) -> np.ndarray:
     if tuple(a.shape[2:]) == geometry.conv_size:
         return a
-    return a[(..., *(slice(0, n) for n in geometry.conv_size))]
+    return np.ascontiguousarray(a[(..., *(slice(0, n) for n in geometry.conv_size))])
 
 
 def forward(run, x: np.ndarray, w: np.ndarray, geometry: TransposedGeometry,
