@@ -30,6 +30,14 @@ CASES = {
                              r"large: the padded input"),
     "conv2d-fft": ("F.conv2d(x2, w2, padding=10**9, algorithm='fft')",
                    r"conv2d: padding=1000000000 is too large"),
+    "module-kernel": ("nn.Conv2d(1, 2, 10**6)",
+                      r"Conv2d: kernel_size=1000000 with in_channels=1 and out_channels=2 is "
+                      r"too large: the weight would have shape \(2, 1, 1000000, 1000000\)"),
+    "transpose-kernel": ("nn.ConvTranspose1d(10**6, 10**6, 10**6)",
+                         r"ConvTranspose1d: kernel_size=1000000 with in_channels=1000000 and "
+                         r"out_channels=1000000 is too large: the weight would have shape"),
+    "transpose-stride": ("F.conv_transpose2d(x2, w2.transpose(0, 1), stride=10**9)",
+                         r"conv_transpose2d: stride=1000000000 is too large: the output"),
     "module": ("nn.Conv2d(2, 3, 3, padding=10**9)(x2)",
                r"conv2d: padding=\(1000000000, 1000000000\) is too large"),
 }
