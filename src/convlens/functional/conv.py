@@ -42,6 +42,7 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
         out += bias._data.reshape(-1, *(1,) * nd)
     inputs = (x, weight) if bias is None else (x, weight, bias)
 
+    @np.errstate(invalid="ignore", over="ignore")
     def backward(grad_output):
         grad_output = np.ascontiguousarray(grad_output)
         grad_input = grad_weight = None
@@ -83,7 +84,8 @@ def _forward(name: str, x: np.ndarray, w: np.ndarray, spec: geometry.ConvSpec,
     out_size = spec.output_size(x.shape[2:], w.shape[2:])
     if x.size == 0 or w.size == 0:
         return np.zeros((x.shape[0], w.shape[0], *out_size), dtype=x.dtype)
-    return runner(name, "forward", x, w)(x, w, spec, ctx=ctx)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf*0 = NaN is expected, as in torch
+        return runner(name, "forward", x, w)(x, w, spec, ctx=ctx)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,  # noqa: A002

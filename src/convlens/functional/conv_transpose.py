@@ -35,12 +35,14 @@ def conv_transpose_nd(op: str, nd: int, input, weight, bias=None, stride=1,  # n
     ctx = ConvContext(weight=weight, version=weight.version, save=training)
     name = choose(tuple(max(n, 1) for n in conv_shape), weight.shape, geometry.spec,
                   algorithm, dtype=x.dtype, requires_grad=training, ctx=ctx, transposed=True)
-    out = transposed.forward(runner(name, "grad_input", x._data, weight._data), x._data,
-                             weight._data, geometry, ctx)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf*0 = NaN is expected, as in torch
+        out = transposed.forward(runner(name, "grad_input", x._data, weight._data), x._data,
+                                 weight._data, geometry, ctx)
     if bias is not None:
         out += bias._data.reshape(-1, *(1,) * nd)
     inputs = (x, weight) if bias is None else (x, weight, bias)
 
+    @np.errstate(invalid="ignore", over="ignore")
     def backward(grad_output):
         grad_output = np.ascontiguousarray(grad_output)
         grad_input = grad_weight = None
