@@ -8,7 +8,7 @@ engine, or skips the engine under ``algorithm="auto"``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .geometry import ConvSpec
 
@@ -27,11 +27,12 @@ class Capabilities:
         If set, the only kernel size (along every spatial dim) it handles.
     grad_weight : str
         How ``grad_weight`` is computed, e.g. ``"native"`` or ``"gemm fallback"``.
-    local : tuple of str
-        The passes (``"forward"``, ``"grad_input"``, ``"grad_weight"``) whose NaN/inf
-        outputs are exactly where the ``direct`` oracle puts them, whatever the operands
-        hold. Other passes fall back to :mod:`convlens.conv.nonfinite` when an operand is
-        not finite.
+    spreads : dict of str to tuple of int
+        Per pass (``"forward"``, ``"grad_input"``, ``"grad_weight"``), the operands (0 and 1
+        of (x, w), (grad_output, w) and (grad_output, x) respectively) whose NaN/inf the
+        engine would *not* put exactly where the ``direct`` oracle does. When one of them is
+        not finite, the pass runs on :mod:`convlens.conv.nonfinite` instead. A pass left out
+        counts as spreading both operands (the safe default for a new engine).
     auto_float32 : bool
         Whether ``algorithm="auto"`` may pick the engine in float32. False for an engine
         whose float32 rounding error can exceed 5 times PyTorch's on the benchmark layers
@@ -44,7 +45,7 @@ class Capabilities:
     groups: bool = True
     kernel: int | None = None
     grad_weight: str = "native"
-    local: tuple[str, ...] = ()
+    spreads: dict[str, tuple[int, ...]] = field(default_factory=dict)
     auto_float32: bool = True
 
     def unsupported(self, w_shape: tuple[int, ...], spec: ConvSpec) -> str | None:
@@ -61,6 +62,9 @@ class Capabilities:
             return (f"kernel size {tuple(w_shape[2:])} (it needs kernel size "
                     f"{(self.kernel,) * spec.nd})")
         return None
+
+
+LOCAL = {"forward": (), "grad_input": (), "grad_weight": ()}   # no operand ever spreads
 
 
 def _dims(nd: tuple[int, ...]) -> str:

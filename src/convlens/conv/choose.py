@@ -150,10 +150,10 @@ def engine(name: str) -> ModuleType:
 def runner(name: str, pass_: str, *operands: np.ndarray) -> Callable[..., np.ndarray]:
     """The function that computes ``pass_`` of engine ``name`` for these operands.
 
-    That is the engine's own function, unless the pass is not declared ``local`` in its
-    ``CAPABILITIES`` and an operand holds NaN or inf: then it is the local fallback of
+    That is the engine's own function, unless an operand that the engine would spread
+    (``CAPABILITIES.spreads``) holds NaN or inf: then it is the local fallback of
     :mod:`convlens.conv.nonfinite`, so non-finite values reach exactly the outputs they reach
-    in the ``direct`` oracle (and in PyTorch). The check is one reduction per operand.
+    in the ``direct`` oracle (and in PyTorch). The check is one reduction per such operand.
 
     Parameters
     ----------
@@ -171,6 +171,7 @@ def runner(name: str, pass_: str, *operands: np.ndarray) -> Callable[..., np.nda
     'convlens.conv.nonfinite'
     """
     module = ENGINES[_validate.one_of(name, ENGINES, "algorithm")]
-    if pass_ in module.CAPABILITIES.local or nonfinite.all_finite(*operands):
+    spread = module.CAPABILITIES.spreads.get(pass_, range(len(operands)))
+    if nonfinite.all_finite(*(operands[i] for i in spread)):
         return getattr(module, pass_)
     return getattr(nonfinite, pass_)

@@ -30,7 +30,9 @@ from .context import ConvContext
 from .geometry import ConvSpec
 from .padding import pad_adjoint
 
-CAPABILITIES = Capabilities(local=("forward",))
+# Its flat layout and flipped-kernel grad_input multiply zeros outside the real windows by
+# the weight (grad_input) or the input (grad_weight): 0 * inf = NaN where direct has none.
+CAPABILITIES = Capabilities(spreads={"forward": (), "grad_input": (1,), "grad_weight": (1,)})
 
 _CHUNK_BYTES = 8 << 20      # im2col columns per chunk: fits the shared L3 cache
 
