@@ -165,3 +165,17 @@ def test_channel_and_bias_errors():
     with pytest.raises(ValueError, match=r"conv_transpose1d expects weight to be a 3-D "
                                          r"\(C_in, C_out/groups, K\)"):
         F.conv_transpose1d(cl.tensor(np.zeros((1, 4, 5))), w)
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "direct", "gemm", "fft"])
+def test_output_padding_past_stride_and_an_output_no_input_reaches(algorithm):
+    """output_padding >= stride (allowed when < dilation) adds pixels no input reaches; with
+    enough padding no input reaches the output at all, which is then the bias alone."""
+    rng = np.random.default_rng(4)
+    for x_shape, kwargs in (((2, 2, 5), dict(dilation=3, output_padding=2)),
+                            ((1, 1, 1), dict(dilation=3, output_padding=2, padding=1))):
+        x, w, b = rng.standard_normal(x_shape), rng.standard_normal((x_shape[1], 3, 2)), \
+            rng.standard_normal(3)
+        check_against_torch(
+            lambda x, w, b: F.conv_transpose1d(x, w, b, algorithm=algorithm, **kwargs),
+            lambda x, w, b: torch.nn.functional.conv_transpose1d(x, w, b, **kwargs), x, w, b)

@@ -47,7 +47,7 @@ class TransposedGeometry:
     @property
     def empty(self) -> bool:
         """Whether no input pixel reaches the output at all (then it is all zeros)."""
-        return any(n <= 0 for n in self.conv_size)
+        return 0 in self.conv_size
 
 
 def transposed_geometry(op: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...],
@@ -79,7 +79,7 @@ def transposed_geometry(op: str, x_shape: tuple[int, ...], w_shape: tuple[int, .
     highs = tuple(p - o + o % s for p, o, s in zip(padding_t, extra, stride_t))
     spec = ConvSpec(stride_t, tuple((p, max(h, 0)) for p, h in zip(padding_t, highs)),
                     dilation_t, groups)
-    conv_size = tuple(n + min(h, 0) for n, h in zip(out_size, highs))
+    conv_size = tuple(max(n + min(h, 0), 0) for n, h in zip(out_size, highs))
     return TransposedGeometry(spec, conv_size, out_size)
 
 

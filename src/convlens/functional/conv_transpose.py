@@ -33,8 +33,8 @@ def conv_transpose_nd(op: str, nd: int, input, weight, bias=None, stride=1,  # n
     conv_shape = geometry.conv_input_shape(x.shape[0], out_channels)
     training = is_grad_enabled() and (x.requires_grad or weight.requires_grad)
     ctx = ConvContext(weight=weight, version=weight.version, save=training)
-    name = choose(tuple(max(n, 1) for n in conv_shape), weight.shape, geometry.spec,
-                  algorithm, dtype=x.dtype, requires_grad=training, ctx=ctx, transposed=True)
+    name = choose(conv_shape, weight.shape, geometry.spec, algorithm, dtype=x.dtype,
+                  requires_grad=training, ctx=ctx, transposed=True)
     with np.errstate(invalid="ignore", over="ignore"):  # inf*0 = NaN is expected, as in torch
         out = transposed.forward(runner(name, "grad_input", x._data, weight._data), x._data,
                                  weight._data, geometry, ctx)
