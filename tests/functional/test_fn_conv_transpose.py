@@ -177,5 +177,6 @@ def test_output_padding_past_stride_and_an_output_no_input_reaches(algorithm):
         x, w, b = rng.standard_normal(x_shape), rng.standard_normal((x_shape[1], 3, 2)), \
             rng.standard_normal(3)
         check_against_torch(
-            lambda x, w, b: F.conv_transpose1d(x, w, b, algorithm=algorithm, **kwargs),
-            lambda x, w, b: torch.nn.functional.conv_transpose1d(x, w, b, **kwargs), x, w, b)
+            lambda x, w, b, kw=kwargs: F.conv_transpose1d(x, w, b, algorithm=algorithm, **kw),
+            lambda x, w, b, kw=kwargs: torch.nn.functional.conv_transpose1d(x, w, b, **kw),
+            x, w, b)
