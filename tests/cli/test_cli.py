@@ -133,7 +133,7 @@ def test_user_errors_print_one_line_and_exit_2(tmp_path, capsys, argv, message):
 def test_train_refuses_to_mix_a_new_run_into_a_folder_with_files(run_dir, capsys):
     before = (run_dir / "metrics.json").read_text()
     assert cli.main(["train", "--limit", "50", "--epochs", "1", "--out", str(run_dir)]) == 2
-    assert "already holds files; choose a new folder or pass --overwrite" in capsys.readouterr().err
+    assert "already holds files; choose a new folder, pass --overwrite" in capsys.readouterr().err
     assert (run_dir / "metrics.json").read_text() == before
 
 
