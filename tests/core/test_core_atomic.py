@@ -101,7 +101,7 @@ def test_temp_files_are_recognisable_and_removed_on_failure(tmp_path):
 
     seen = []
     with pytest.raises(KeyboardInterrupt):
-        with atomic_write(tmp_path / "m.bin") as stream:
+        with atomic_write(tmp_path / "m.bin"):
             seen = os.listdir(tmp_path)
             raise KeyboardInterrupt
     assert len(seen) == 1 and is_temp_file(seen[0])

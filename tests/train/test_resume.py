@@ -8,8 +8,14 @@ import pytest
 
 import convlens as cl
 from convlens import nn
-from convlens.train import (EarlyStopping, ModelCheckpoint, Trainer, TrainingDiverged,
-                            TrainingInterrupted, fit)
+from convlens.train import (
+    EarlyStopping,
+    ModelCheckpoint,
+    Trainer,
+    TrainingDiverged,
+    TrainingInterrupted,
+    fit,
+)
 from convlens.train.checkpoint import load_training_state
 from convlens.train.history import History
 

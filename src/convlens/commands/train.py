@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(cl, args, train, test, out: str) -> int:
-    from ..train import ModelCheckpoint, StopOnSignal, TrainingInterrupted, evaluate
+    from ..train import StopOnSignal, TrainingInterrupted, evaluate
 
     config = {key: getattr(args, key) for key in DEFAULTS}
     config["input_shape"] = list(train.input_shape)
@@ -221,7 +221,8 @@ def _write_outputs(out, model, history, metrics, seconds, args) -> None:
     history.to_csv(os.path.join(out, "history.csv"))
     _runfolder.write_json(os.path.join(out, "metrics.json"), _runfolder.finite_or_null({
         "test_accuracy": metrics["accuracy"], "test_loss": metrics["loss"],
-        "epochs": len(history), "train_seconds": round(sum(history["seconds"]), 3), "seed": args.seed,
+        "epochs": len(history), "train_seconds": round(sum(history["seconds"]), 3),
+        "seed": args.seed,
         "dataset": args.dataset, "model": args.model,
         "parameters": int(sum(p.numel() for p in model.parameters())),
     }))
