@@ -48,25 +48,25 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def expand_inputs(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Files to classify (folders expanded, sorted) and (path, problem) for the rest."""
+def expand_inputs(paths: list[str]) -> list[tuple[str, str | None]]:
+    """(file, None) for every input to classify, folders expanded and sorted, and
+    (path, problem) for inputs that are not there, in the order given."""
     from ..data.image_folder import IMAGE_SUFFIXES
 
     suffixes = (*IMAGE_SUFFIXES, ".npy")
-    files, problems = [], []
+    inputs: list[tuple[str, str | None]] = []
     for path in paths:
         if os.path.isdir(path):
             found = sorted(os.path.join(root, name) for root, _, names in os.walk(path)
                            for name in names
                            if not name.startswith(".") and name.lower().endswith(suffixes))
-            files += found
-            if not found:
-                problems.append((path, f"the folder {path!r} holds no image or .npy files"))
+            inputs += [(name, None) for name in found] or [
+                (path, f"the folder {path!r} holds no image or .npy files")]
         elif os.path.isfile(path):
-            files.append(path)
+            inputs.append((path, None))
         else:
-            problems.append((path, f"no input file at {path!r}"))
-    return files, problems
+            inputs.append((path, f"no input file at {path!r}"))
+    return inputs
 
 
 def light_background(pixels: np.ndarray) -> bool:
@@ -121,14 +121,16 @@ def run(args: argparse.Namespace) -> int:
     invert = args.invert
     if invert == "auto" and config.get("dataset") not in (None, *DARK_BACKGROUND):
         invert = "no"  # trained on other images: their polarity is whatever the user's is
-    files, problems = expand_inputs(args.files)
-    samples, good = [], []
-    for path in files:
+    samples, good, problems = [], [], []
+    for path, problem in expand_inputs(args.files):
+        if problem is not None:
+            problems.append(problem)
+            continue
         try:
             sample, flipped = load_input(path, shape, invert)
         except (OSError, ValueError, MemoryError) as error:
             message = str(error) or type(error).__name__
-            problems.append((path, message if path in message else f"{path}: {message}"))
+            problems.append(message if path in message else f"{path}: {message}")
             continue
         if flipped and args.invert == "auto":
             print(f"convlens: note: {path} has a light background; inverted it to light on "
@@ -147,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
             rows.append({"file": path, "class": name, "probability": round(float(row[best]), 4),
                          "inverted": flipped})
     write_rows(rows, args.format)
-    for _, problem in problems:
+    for problem in problems:
         print(f"convlens: error: {problem}", file=sys.stderr)
     return 2 if problems else 0
 
