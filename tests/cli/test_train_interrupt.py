@@ -31,9 +31,8 @@ def start(*argv):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def interrupt(process, out, rng):
-    """Interrupt ``process`` one way or another; return what was done."""
-    how = rng.choice(["sigint", "sigkill", "sigkill-during-write"])
+def interrupt(process, out, rng, how):
+    """Interrupt ``process`` by ``how`` at a random moment; return what was done."""
     process.stdout.readline()  # "training ..." or "resuming ...": past imports and data
     deadline = time.monotonic() + (rng.uniform(0.0, 2.0) if how != "sigkill-during-write"
                                    else 60.0)
@@ -67,9 +66,10 @@ def reference(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed, ways", [(0, ("sigint", "sigkill-during-write")),
+                                        (1, ("sigkill", "sigint"))])
 def test_interrupted_and_resumed_runs_end_bit_for_bit_like_an_uninterrupted_one(
-        reference, tmp_path, seed):
+        reference, tmp_path, seed, ways):
     rng = random.Random(seed)
     out = str(tmp_path / "run")
     log = []
@@ -80,10 +80,11 @@ def test_interrupted_and_resumed_runs_end_bit_for_bit_like_an_uninterrupted_one(
             _, stderr = process.communicate(timeout=300)
             assert process.returncode == 0, (log, stderr)
             break
-        how, code, stderr = interrupt(process, out, rng)
+        how, code, stderr = interrupt(process, out, rng, ways[attempt])
         log.append((how, code, stderr.strip()[-300:]))
         assert "Traceback" not in stderr, log
-        if how == "sigint" and code == 130:
+        if how == "sigint":
+            assert code in (0, 130), log
             lines = stderr.strip().splitlines()
             assert len(lines) == 1, log
             assert (lines[0] == "convlens: interrupted" or (

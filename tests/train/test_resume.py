@@ -166,3 +166,27 @@ def test_history_csv_counts_epochs_from_1_and_is_written_atomically(tmp_path):
         history.to_csv(path)
     assert path.read_text().splitlines() == lines
     assert os.listdir(tmp_path) == ["history.csv"]
+
+
+def test_sigterm_stops_between_steps_and_restores_the_old_handler(tmp_path):
+    import signal
+
+    from convlens.train import StopOnSignal
+
+    class _Term:
+        calls = 0
+
+        def __call__(self, logits, target):
+            if logits.requires_grad:
+                _Term.calls += 1
+                if _Term.calls == 2:
+                    os.kill(os.getpid(), signal.SIGTERM)
+            return cl.functional.cross_entropy(logits, target)
+
+    before = signal.getsignal(signal.SIGTERM)
+    with StopOnSignal() as stop, pytest.raises(TrainingInterrupted) as caught:
+        run(2, [stop, ModelCheckpoint(tmp_path)], loss=_Term())
+    assert caught.value.signal_name == "SIGTERM" and str(caught.value) == (
+        "interrupted at epoch 1/2")
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert load_training_state(tmp_path / "last.ckpt")["partial"]["step"] == 2
