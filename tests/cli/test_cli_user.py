@@ -185,17 +185,21 @@ def test_a_run_killed_before_its_first_epoch_says_how_to_continue(tmp_path, caps
     assert "convlens train --resume" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_experiment_resume_trains_only_the_missing_models(tmp_path, capsys):
     pytest.importorskip("mnist1d")
     out = tmp_path / "exp"
     out.mkdir()
-    kept = {"model": "logistic", "test_accuracy": 0.123, "paper": 0.32, "steps": 40, "seed": 42,
-            "seconds": 1.0}
-    (out / "results.json").write_text(json.dumps([kept]))
+    kept = [{"model": name, "test_accuracy": 0.123, "paper": 0.5, "steps": 40, "seed": 42,
+             "seconds": 1.0} for name in ("logistic", "cnn", "cnn (shuffled input)")]
+    stale = {**kept[0], "model": "mlp", "steps": 80}  # another --steps: trained again
+    (out / "results.json").write_text(json.dumps([*kept, stale]))
     assert cli.main(["experiment", "mnist1d", "--steps", "40", "--out", str(out), "--resume",
                      "--cache-dir", str(tmp_path / "cache")]) == 0
     printed = capsys.readouterr()
-    assert "keeping 1 finished models" in printed.out and "training 3 models" in printed.out
+    assert "keeping 3 finished models" in printed.out and "training 1 model on MNIST-1D (mlp)" in printed.out
     assert re.search(r"about \d+ (s|min)", printed.out)
     rows = json.loads((out / "results.json").read_text())
-    assert rows[0] == kept and len(rows) == 4
+    assert [row["model"] for row in rows] == ["logistic", "mlp", "cnn", "cnn (shuffled input)"]
+    assert rows[0] == kept[0] and rows[1]["steps"] == 40 and rows[2:] == kept[1:]
+    assert "mlp: [##########] 1/1 epochs" in printed.err

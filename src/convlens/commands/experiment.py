@@ -169,7 +169,7 @@ def _print_plan(todo, done, train, epochs, per_epoch, args) -> None:
         return
     estimate = sum(seconds_per_step(label, train, args.seed) for label in todo) * (
         epochs * per_epoch) * 1.15  # evaluation and bookkeeping
-    print(f"training {len(todo)} models on MNIST-1D ({', '.join(todo)}), "
+    print(f"training {len(todo)} model{'s' * (len(todo) > 1)} on MNIST-1D ({', '.join(todo)}), "
           f"{epochs * per_epoch} steps each ({epochs} epochs of {per_epoch} batches); "
           f"about {_duration(estimate)} on this machine", flush=True)
 
