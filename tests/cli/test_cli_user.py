@@ -197,7 +197,8 @@ def test_experiment_resume_trains_only_the_missing_models(tmp_path, capsys):
     assert cli.main(["experiment", "mnist1d", "--steps", "40", "--out", str(out), "--resume",
                      "--cache-dir", str(tmp_path / "cache")]) == 0
     printed = capsys.readouterr()
-    assert "keeping 3 finished models" in printed.out and "training 1 model on MNIST-1D (mlp)" in printed.out
+    assert "keeping 3 finished models" in printed.out
+    assert "training 1 model on MNIST-1D (mlp)" in printed.out
     assert re.search(r"about \d+ (s|min)", printed.out)
     rows = json.loads((out / "results.json").read_text())
     assert [row["model"] for row in rows] == ["logistic", "mlp", "cnn", "cnn (shuffled input)"]

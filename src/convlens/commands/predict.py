@@ -42,8 +42,8 @@ def register(subparsers) -> None:
                         default="auto",
                         help="invert grey levels of one-channel images: auto inverts those "
                              "with a light border (dark digits on paper) for models trained on "
-                             "light-on-dark data such as MNIST; a bare --invert means yes (put it after the "
-                             "inputs, or write --invert=yes)")
+                             "light-on-dark data such as MNIST; a bare --invert means yes "
+                             "(put it after the inputs, or write --invert=yes)")
     parser.add_argument("--format", choices=("tsv", "csv", "json"), default="tsv",
                         help="output format, each with a header or field names")
     parser.set_defaults(run=run)
