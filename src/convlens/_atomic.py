@@ -51,6 +51,20 @@ def _mode_for(target: str) -> int:
         return 0o666 & ~_UMASK
 
 
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX; elsewhere a no-op)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """Open a temporary file beside ``path``; on success it replaces ``path`` in one rename.
@@ -88,6 +102,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
                 os.fchmod(stream.fileno(), file_mode)
             os.fsync(stream.fileno())
         os.replace(temp, target)
+        _sync_folder(folder)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.remove(temp)

@@ -128,13 +128,31 @@ def test_a_memory_error_from_sizes_on_the_command_line_is_one_line(capsys):
     assert err.startswith("convlens: error: ")
 
 
-def test_a_broken_pipe_exits_quietly():
+def test_a_broken_pipe_exits_quietly(tmp_path):
+    from convlens import nn
+
+    cl.save(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), tmp_path / "tiny.convlens")
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    for i in range(1500):  # ~150 KB of output: more than a pipe holds
+        np.save(inputs / f"sample-with-a-long-name-{i:05d}.npy", np.zeros((1, 2, 2), np.float32))
     src = os.path.dirname(os.path.dirname(cl.__file__))
     process = subprocess.run(
-        f"{sys.executable} -m convlens.cli bench --explain | head -c 10", shell=True,
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": src}, timeout=300)
+        f"{sys.executable} -m convlens.cli predict {tmp_path / 'tiny.convlens'} {inputs} "
+        f"--input-shape 1,2,2 | head -c 10", shell=True, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": src}, timeout=300)
     assert process.stderr == ""
-    assert len(process.stdout) == 10
+    assert process.stdout == "file\tclass"
+
+
+def test_a_broken_pipe_in_process_returns_141_without_a_word(monkeypatch, capsys):
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert cli.main(["summary", "--model", "lenet5"]) == 141
+    assert capsys.readouterr().err == ""
 
 
 def test_a_second_run_on_the_same_folder_is_refused_while_the_first_holds_it(tmp_path, capsys):

@@ -70,7 +70,10 @@ class RunLock:
 
     def __exit__(self, *exc: object) -> None:
         if self._fd is not None:
-            os.remove(self.path)  # still locked: nobody else can be using the file
+            try:
+                os.remove(self.path)  # still locked: nobody else can be using the file
+            except FileNotFoundError:
+                pass
             os.close(self._fd)
             self._fd = None
 
