@@ -57,6 +57,8 @@ class RunLock:
             fd = os.open(self.path, flags, 0o644)
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if not _same_file(fd, self.path):  # the holder removed it as we opened it
+                    raise BlockingIOError
         except (BlockingIOError, FileExistsError):
             if "fd" in locals():
                 os.close(fd)
@@ -76,6 +78,13 @@ class RunLock:
                 pass
             os.close(self._fd)
             self._fd = None
+
+
+def _same_file(fd: int, path: str) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def finite_or_null(values: dict[str, Any]) -> dict[str, Any]:
