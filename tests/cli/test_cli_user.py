@@ -14,7 +14,6 @@ import pytest
 
 import convlens as cl
 from convlens import cli
-from convlens.commands import _runfolder
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +155,8 @@ def test_a_broken_pipe_in_process_returns_141_without_a_word(monkeypatch, capsys
 
 
 def test_a_second_run_on_the_same_folder_is_refused_while_the_first_holds_it(tmp_path, capsys):
+    from convlens.commands import _runfolder
+
     out = tmp_path / "r"
     out.mkdir()
     with _runfolder.RunLock(str(out)):
@@ -189,6 +190,8 @@ def test_resume_keeps_the_stored_seed_and_refuses_another(tmp_path, capsys):
 
 
 def test_metrics_json_writes_non_finite_values_as_null_with_a_flag(tmp_path):
+    from convlens.commands import _runfolder
+
     _runfolder.write_json(str(tmp_path / "m.json"), _runfolder.finite_or_null(
         {"test_loss": float("inf"), "test_accuracy": 0.5}))
     assert json.loads((tmp_path / "m.json").read_text()) == {

@@ -13,7 +13,6 @@ from convlens.train import (
     ModelCheckpoint,
     Trainer,
     TrainingDiverged,
-    TrainingInterrupted,
     fit,
 )
 from convlens.train.checkpoint import load_training_state
@@ -86,6 +85,9 @@ class _StopAfter:
 
 @pytest.mark.parametrize("stop_at", [1, 3, 6, 9])
 def test_a_stop_between_steps_resumes_bit_for_bit(tmp_path, stop_at):
+    from convlens.train import TrainingInterrupted
+
+
     full_model, full = run(3)
     model, optimizer, scheduler = model_and_optimizer()
     loss = _StopAfter(stop_at)
@@ -171,7 +173,7 @@ def test_history_csv_counts_epochs_from_1_and_is_written_atomically(tmp_path):
 def test_sigterm_stops_between_steps_and_restores_the_old_handler(tmp_path):
     import signal
 
-    from convlens.train import StopOnSignal
+    from convlens.train import StopOnSignal, TrainingInterrupted
 
     class _Term:
         calls = 0
