@@ -100,3 +100,28 @@ def test_interrupted_and_resumed_runs_end_bit_for_bit_like_an_uninterrupted_one(
         np.testing.assert_array_equal(expected[key], got[key], err_msg=f"{key} after {log}")
     assert history_columns(out) == history_columns(reference), log
     assert not [name for name in os.listdir(out) if name.endswith(".tmp")]
+
+
+def test_ctrl_c_in_experiment_keeps_the_finished_rows_and_says_how_to_resume(tmp_path):
+    pytest.importorskip("mnist1d")
+    out = tmp_path / "exp"
+    env = {**os.environ, "PYTHONPATH": SRC}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convlens.cli", "experiment", "mnist1d", "--steps", "400",
+         "--out", str(out), "--cache-dir", str(tmp_path / "cache")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    results = out / "results.json"
+    while process.poll() is None and not results.exists():
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    lines = [line for line in stderr.splitlines() if "epochs, loss" not in line]
+    if process.returncode == 0:  # finished before the signal landed: nothing to check
+        pytest.skip("the experiment finished before Ctrl-C")
+    assert process.returncode == 130 and "Traceback" not in stderr
+    assert len(lines) == 1 and "resume with: convlens experiment mnist1d --resume --out" in (
+        lines[0])
+    import json
+
+    rows = json.loads(results.read_text())
+    assert rows and rows[0]["model"] == "logistic" and rows[0]["steps"] == 400
