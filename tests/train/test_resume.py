@@ -192,3 +192,12 @@ def test_sigterm_stops_between_steps_and_restores_the_old_handler(tmp_path):
         "interrupted at epoch 1/2")
     assert signal.getsignal(signal.SIGTERM) is before
     assert load_training_state(tmp_path / "last.ckpt")["partial"]["step"] == 2
+
+
+def test_a_run_that_stopped_early_stays_stopped_on_resume(tmp_path):
+    def callbacks():
+        return [EarlyStopping(monitor="lr", mode="max", patience=2), ModelCheckpoint(tmp_path)]
+
+    _, first = run(10, callbacks())
+    _, again = run(10, callbacks(), resume=tmp_path / "last.ckpt")
+    assert len(first) == len(again) == 3 and again.stopped_early

@@ -111,7 +111,8 @@ class Trainer:
         progress = Progress(epochs, len(train_loader), enabled=self.progress_enabled)
         for callback in self.callbacks:
             callback.on_train_begin(self)
-        for epoch in range(self.epoch + 1, epochs):
+        first = epochs if self.history.stopped_early else self.epoch + 1  # a finished run
+        for epoch in range(first, epochs):
             started = time.perf_counter() - (self._partial or {}).get("seconds", 0.0)
             progress.start_epoch(epoch)
             record = {"epoch": epoch, **self._train_epoch(train_loader, epoch, progress)}
