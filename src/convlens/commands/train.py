@@ -201,9 +201,10 @@ def _train(cl, args, train, test, out: str) -> int:
             print(f"{interrupted}; resume with: convlens train --resume {shlex.quote(out)}",
                   file=sys.stderr, flush=True)
             return 130
-    seconds = time.perf_counter() - started
-    metrics = evaluate(model, cl.data.DataLoader(test, batch_size=256))
-    _write_outputs(out, model, history, metrics, seconds, args)
+        # Still under StopOnSignal: a Ctrl-C now waits for these few seconds of writing.
+        seconds = time.perf_counter() - started
+        metrics = evaluate(model, cl.data.DataLoader(test, batch_size=256))
+        _write_outputs(out, model, history, metrics, seconds, args)
     print(f"test accuracy {metrics['accuracy']:.4f}  test loss {metrics['loss']:.4f}  "
           f"({seconds:.1f} s)")
     print(f"wrote {out}/ ({_runs.MODEL_FILE}, config.json, history.csv, metrics.json, "
