@@ -46,6 +46,10 @@ def register(subparsers) -> None:
                              "(put it after the inputs, or write --invert=yes)")
     parser.add_argument("--format", choices=("tsv", "csv", "json"), default="tsv",
                         help="output format, each with a header or field names")
+    parser.add_argument("--scheduler", default=None, metavar="local|ADDRESS",
+                        help="classify on Dask (pip install 'convlens[dask]'): 'local' starts a "
+                             "LocalCluster on this machine, an address such as "
+                             "tcp://host:8786 joins a running scheduler (default: in-process)")
     parser.set_defaults(run=run)
 
 
@@ -70,31 +74,11 @@ def expand_inputs(paths: list[str]) -> list[tuple[str, str | None]]:
     return inputs
 
 
-def light_background(pixels: np.ndarray) -> bool:
-    """True if the one-pixel border of a (1, H, W) image in [0, 1] is mostly light."""
-    image = pixels[0]
-    border = np.concatenate([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
-    return float(np.median(border)) > 0.5
-
-
 def load_input(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[np.ndarray, bool]:
-    """One sample of ``shape`` from an image or .npy file (float32, images in [0, 1]), and
-    whether it was inverted. ``invert`` is "yes", "no" or "auto" (see the module docstring)."""
-    if path.lower().endswith(".npy"):
-        sample = np.load(path, allow_pickle=False).astype(np.float32)
-        if sample.shape == shape[1:] and shape[0] == 1:
-            sample = sample[None]                      # a (H, W) or (L,) single-channel sample
-        if sample.shape != shape:
-            raise ValueError(f"{path!r} holds an array of shape {sample.shape}; the model "
-                             f"expects {shape}")
-        return sample, False
-    if len(shape) != 3 or shape[0] not in (1, 3):
-        raise ValueError(f"image files need a model with a (1 or 3, H, W) input; got {shape}")
-    from ..data.image_folder import load_image
+    """One sample and whether it was inverted: :func:`convlens.data.sample_file.load_sample`."""
+    from ..data.sample_file import load_sample
 
-    pixels = load_image(path, image_size=shape[1:], grayscale=shape[0] == 1)
-    flip = invert == "yes" or (invert == "auto" and shape[0] == 1 and light_background(pixels))
-    return (1.0 - pixels if flip else pixels), flip
+    return load_sample(path, shape, invert)
 
 
 def _model_and_shape(args: argparse.Namespace):
@@ -122,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     invert = args.invert
     if invert == "auto" and config.get("dataset") not in (None, *DARK_BACKGROUND):
         invert = "no"  # trained on other images: their polarity is whatever the user's is
+    if args.scheduler:
+        return _run_on_dask(args, model, shape, classes, invert)
     samples, good, problems = [], [], []
     for path, problem in expand_inputs(args.files):
         if problem is not None:
@@ -149,6 +135,34 @@ def run(args: argparse.Namespace) -> int:
             name = classes[best] if classes and best < len(classes) else str(best)
             rows.append({"file": path, "class": name, "probability": round(float(row[best]), 4),
                          "inverted": flipped})
+    write_rows(rows, args.format)
+    for problem in problems:
+        print(f"convlens: error: {problem}", file=sys.stderr)
+    return 2 if problems else 0
+
+
+def _run_on_dask(args: argparse.Namespace, model, shape: tuple[int, ...], classes,
+                 invert: str) -> int:
+    """The same rows, computed block by block on a Dask cluster (docs/scale.md)."""
+    import convlens as cl
+
+    from ._dask_progress import follow
+
+    inputs = expand_inputs(args.files)
+    problems = [problem for _, problem in inputs if problem is not None]
+    files = [path for path, problem in inputs if problem is None]
+    with cl.dask.connect(args.scheduler) as client:
+        table = client.persist(cl.dask.predict(model, files, input_shape=shape, invert=invert,
+                                               classes=classes))
+        table = follow(client, table).compute()
+    rows = []
+    for record in table.to_dict("records"):
+        if record["error"]:
+            problems.append(f"{record['path']}: {record['error']}")
+            continue
+        rows.append({"file": record["path"], "class": record["class"],
+                     "probability": round(float(record["probability"]), 4),
+                     "inverted": bool(record["inverted"])})
     write_rows(rows, args.format)
     for problem in problems:
         print(f"convlens: error: {problem}", file=sys.stderr)

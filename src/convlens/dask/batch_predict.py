@@ -9,16 +9,17 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
+from ..data.sample_file import INVERT_CHOICES, load_sample
 from ..nn.module import Module
 from ._imports import require
 from ._worker_model import model_bytes, model_from_bytes
 
 # What a file that cannot be read or classified raises; anything else is a bug and propagates.
-_FILE_ERRORS = (OSError, ValueError, TypeError)
+_FILE_ERRORS = (OSError, ValueError, TypeError, MemoryError)
 
 
 def predict(model: Module, images: Any, *, input_shape: Sequence[int] | None = None,
-            batch_size: int = 256, invert: bool = False,
+            batch_size: int = 256, invert: str = "no",
             classes: Sequence[str] | None = None) -> Any:
     """Classify images block by block on a Dask cluster.
 
@@ -36,8 +37,9 @@ def predict(model: Module, images: Any, *, input_shape: Sequence[int] | None = N
         array; required for files.
     batch_size : int, default 256
         Files per task (arrays keep their own chunks along N, re-chunked to at most this).
-    invert : bool, default False
-        For image files: invert grey levels (dark digits on a light background).
+    invert : {"no", "yes", "auto"}, default "no"
+        For image files: invert grey levels never, always, or when the border is mostly light
+        (dark digits on paper, for models trained on MNIST's light-on-dark digits).
     classes : sequence of str, optional
         Names for the class indices in the files' table.
 
@@ -46,8 +48,8 @@ def predict(model: Module, images: Any, *, input_shape: Sequence[int] | None = N
     dask.array.Array or dask.dataframe.DataFrame
         For an array: float32 probabilities, shape (N, num_classes); ``.argmax(axis=1)`` gives
         the classes. For files: a DataFrame with one row per file and the columns ``path``,
-        ``class``, ``probability`` and ``error`` (empty unless that file failed; a failed file
-        does not stop the others).
+        ``class``, ``probability``, ``inverted`` and ``error`` (empty unless that file failed;
+        a failed file does not stop the others).
 
     Raises
     ------
@@ -57,6 +59,7 @@ def predict(model: Module, images: Any, *, input_shape: Sequence[int] | None = N
         A bad ``batch_size`` or ``input_shape``, or an array of the wrong rank.
     """
     batch_size = _validate.positive_int(batch_size, "batch_size")
+    _validate.one_of(invert, INVERT_CHOICES, "invert")
     da = require("dask.array")
     data = model_bytes(model)
     if isinstance(images, da.Array):
@@ -108,13 +111,13 @@ def _probabilities(data: bytes, block: np.ndarray) -> np.ndarray:
 
 
 def _predict_files(data: bytes, paths: list[str], shape: tuple[int, ...], batch_size: int,
-                   invert: bool, classes: list[str] | None):
+                   invert: str, classes: list[str] | None):
     dask = require("dask")
     dd = require("dask.dataframe")
     pd = require("pandas")
     meta = pd.DataFrame({"path": pd.Series(dtype=object), "class": pd.Series(dtype=object),
                          "probability": pd.Series(dtype=np.float64),
-                         "error": pd.Series(dtype=object)})
+                         "inverted": pd.Series(dtype=bool), "error": pd.Series(dtype=object)})
     model_ref = dask.delayed(data, pure=True)
     parts = [dask.delayed(_classify_files, pure=True)(model_ref, paths[i:i + batch_size], shape,
                                                      invert, classes)
@@ -124,7 +127,7 @@ def _predict_files(data: bytes, paths: list[str], shape: tuple[int, ...], batch_
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
-def _classify_files(data: bytes, paths: list[str], shape: tuple[int, ...], invert: bool,
+def _classify_files(data: bytes, paths: list[str], shape: tuple[int, ...], invert: str,
                     classes: list[str] | None):
     """One table row per file (runs on a worker); a file that fails gets its error instead."""
     import pandas as pd
@@ -132,10 +135,12 @@ def _classify_files(data: bytes, paths: list[str], shape: tuple[int, ...], inver
     samples, rows = [], []
     for path in paths:
         try:
-            samples.append(read_sample(path, shape, invert))
-            rows.append({"path": path, "class": None, "probability": np.nan, "error": ""})
-        except _FILE_ERRORS as error:
+            sample, inverted = load_sample(path, shape, invert)
+            samples.append(sample)
             rows.append({"path": path, "class": None, "probability": np.nan,
+                         "inverted": inverted, "error": ""})
+        except _FILE_ERRORS as error:
+            rows.append({"path": path, "class": None, "probability": np.nan, "inverted": False,
                          "error": f"{type(error).__name__}: {error}"})
     good = [row for row in rows if not row["error"]]
     if samples:
@@ -144,24 +149,4 @@ def _classify_files(data: bytes, paths: list[str], shape: tuple[int, ...], inver
             best = int(p.argmax())
             row["class"] = classes[best] if classes and best < len(classes) else str(best)
             row["probability"] = float(p[best])
-    return pd.DataFrame(rows, columns=["path", "class", "probability", "error"])
-
-
-def read_sample(path: str, shape: tuple[int, ...], invert: bool = False) -> np.ndarray:
-    """One model input of ``shape`` from an image or ``.npy`` file, float32."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no input file at {path!r}")
-    if path.lower().endswith(".npy"):
-        sample = np.load(path, allow_pickle=False).astype(np.float32)
-        if sample.shape == shape[1:] and shape[0] == 1:
-            sample = sample[None]
-        if sample.shape != shape:
-            raise ValueError(f"{path!r} holds an array of shape {sample.shape}; the model "
-                             f"expects {shape}")
-        return sample
-    if len(shape) != 3 or shape[0] not in (1, 3):
-        raise ValueError(f"image files need a model with a (1 or 3, H, W) input; got {shape}")
-    from ..data.image_folder import load_image
-
-    pixels = load_image(path, image_size=shape[1:], grayscale=shape[0] == 1)
-    return 1.0 - pixels if invert else pixels
+    return pd.DataFrame(rows, columns=["path", "class", "probability", "inverted", "error"])
