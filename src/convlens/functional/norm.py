@@ -77,8 +77,9 @@ def batch_norm(input: Tensor, running_mean, running_var, weight: Tensor | None =
     Raises
     ------
     ValueError
-        Input of fewer than 2 dims (except an empty (0,) input, returned as an empty copy), statistics or parameters not of shape (C,), missing
-        running statistics in eval, or a single value per channel in training.
+        Input of fewer than 2 dims (except an empty (0,) input, returned as an empty copy),
+        statistics or parameters not of shape (C,), missing running statistics in eval, or a
+        single value per channel in training.
     TypeError
         Non-float input, statistics or parameters.
 

@@ -84,8 +84,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     ------
     ValueError
         If ``pad`` has an odd length or more pairs than ``input`` has dimensions, if a crop
-        removes more than a dimension holds, if ``mode`` is unknown, if ``value`` is given for another mode, or if a
-        reflect pad is not smaller than its dimension (circular: not larger).
+        removes more than a dimension holds, if ``mode`` is unknown, if ``value`` is given
+        for another mode, or if a reflect pad is not smaller than its dimension (circular:
+        not larger).
     TypeError
         Non-float input.
 
