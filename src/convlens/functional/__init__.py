@@ -4,6 +4,24 @@ Import it as ``from convlens import functional as F``.
 """
 
 from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .activation_extra import (
+    celu,
+    elu,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softsign,
+    tanhshrink,
+)
 from .conv import conv1d, conv2d, conv3d
 from .dropout import dropout
 from .linear import flatten, linear
@@ -24,4 +42,8 @@ __all__ = [
     "conv1d", "conv2d", "conv3d", "cross_entropy", "dropout", "flatten", "leaky_relu", "linear",
     "log_softmax", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid",
     "softmax", "tanh",
+]
+__all__ += [
+    "celu", "elu", "gelu", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu",
+    "relu6", "selu", "silu", "softmin", "softplus", "softsign", "tanhshrink",
 ]

@@ -12,9 +12,10 @@ from .. import _ops, _validate
 from ..tensor import Tensor
 
 
-def relu(input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - torch's name
     """Rectified linear unit, ``max(x, 0)`` elementwise, as ``torch.nn.functional.relu``.
 
+    ``inplace`` is accepted for torch code but never overwrites ``input``.
     The gradient is 1 where ``x > 0`` and 0 where ``x <= 0`` (including ``x == 0``); at NaN it
     passes the incoming gradient through, as torch does.
 
@@ -31,7 +32,8 @@ def relu(input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
     return Tensor._from_op(out, (x,), lambda g: (g * positive,), "Relu")
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
+               inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x``, as ``torch.nn.functional.leaky_relu``.
 
     Parameters

@@ -6,6 +6,25 @@ weights move between the two. Import it as ``from convlens import nn``.
 
 from . import init, registry
 from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .activation_extra import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU6,
+    SiLU,
+    Softmin,
+    Softplus,
+    Softsign,
+    Tanhshrink,
+)
 from .containers import Concat, ModuleList, Residual, Sequential
 from .conv import Conv1d, Conv2d, Conv3d
 from .dropout import Dropout
@@ -32,4 +51,8 @@ __all__ = [
     "Flatten", "Identity", "LeakyReLU", "Linear", "MSELoss", "MaxPool1d", "MaxPool2d", "Module",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Residual", "Sequential",
     "Sigmoid", "Softmax", "Summary", "Tanh", "init", "register", "registry",
+]
+__all__ += [
+    "CELU", "ELU", "GELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "LogSoftmax",
+    "Mish", "PReLU", "ReLU6", "SELU", "SiLU", "Softmin", "Softplus", "Softsign", "Tanhshrink",
 ]

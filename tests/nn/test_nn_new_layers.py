@@ -1,0 +1,80 @@
+"""The layers added for issue 12 against their torch.nn twins: float64 forward and gradients,
+the repr, torch's state_dict, and a bit-exact save/load round trip."""
+
+import numpy as np
+import pytest
+
+import convlens as cl
+from convlens import nn
+
+torch = pytest.importorskip("torch")
+
+# (id, layer built the same way from either library, input shape)
+CASES = [
+    ("gelu", lambda L: L.GELU(), (3, 4)),
+    ("gelu_tanh", lambda L: L.GELU(approximate="tanh"), (3, 4)),
+    ("silu", lambda L: L.SiLU(), (3, 4)),
+    ("silu_inplace", lambda L: L.SiLU(inplace=True), (3, 4)),
+    ("mish", lambda L: L.Mish(), (3, 4)),
+    ("elu", lambda L: L.ELU(0.5, inplace=True), (3, 4)),
+    ("selu", lambda L: L.SELU(), (3, 4)),
+    ("celu", lambda L: L.CELU(1.5), (3, 4)),
+    ("relu6", lambda L: L.ReLU6(inplace=True), (3, 4)),
+    ("hardtanh", lambda L: L.Hardtanh(-2.0, 0.5), (3, 4)),
+    ("hardswish", lambda L: L.Hardswish(), (3, 4)),
+    ("hardsigmoid", lambda L: L.Hardsigmoid(inplace=True), (3, 4)),
+    ("softplus", lambda L: L.Softplus(beta=2.0, threshold=3.0), (3, 4)),
+    ("softsign", lambda L: L.Softsign(), (3, 4)),
+    ("logsigmoid", lambda L: L.LogSigmoid(), (3, 4)),
+    ("tanhshrink", lambda L: L.Tanhshrink(), (3, 4)),
+    ("logsoftmax", lambda L: L.LogSoftmax(dim=1), (3, 4, 2)),
+    ("softmin", lambda L: L.Softmin(dim=-1), (3, 4)),
+    ("prelu", lambda L: L.PReLU(), (2, 3, 4)),
+    ("prelu_channels", lambda L: L.PReLU(3, init=0.1), (2, 3, 4, 4)),
+]
+IDS = [c[0] for c in CASES]
+
+
+def _pair(build):
+    torch.manual_seed(0)
+    theirs = build(torch.nn).double()
+    ours = build(nn).double()
+    ours.load_state_dict(theirs.state_dict())
+    return ours, theirs
+
+
+@pytest.mark.parametrize("build,shape", [c[1:] for c in CASES], ids=IDS)
+def test_layer_matches_torch(build, shape):
+    ours, theirs = _pair(build)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape) * 3
+    xt, xc = torch.tensor(x, requires_grad=True), cl.tensor(x, requires_grad=True)
+    expected, out = theirs(xt * 1), ours(xc)  # torch may write in place: not into a leaf
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-6, atol=1e-10)
+    grad = rng.standard_normal(tuple(expected.shape))
+    expected.backward(torch.from_numpy(grad))
+    out.backward(grad)
+    np.testing.assert_allclose(xc.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-10)
+    theirs_params = dict(theirs.named_parameters())
+    for name, param in ours.named_parameters():
+        np.testing.assert_allclose(param.grad.numpy(), theirs_params[name].grad.numpy(),
+                                   rtol=1e-6, atol=1e-10, err_msg=name)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+@pytest.mark.parametrize("build", [c[1] for c in CASES], ids=IDS)
+def test_repr_matches_torch(build):
+    assert repr(build(nn)) == repr(build(torch.nn))
+
+
+@pytest.mark.parametrize("build,shape", [c[1:] for c in CASES], ids=IDS)
+def test_save_load_round_trip(build, shape, tmp_path):
+    model = nn.Sequential(build(nn))
+    for param in model.parameters():  # move weights off their init
+        param.data = np.random.default_rng(1).standard_normal(param.shape).astype(param.dtype)
+    x = cl.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
+    cl.save(model, tmp_path / "m.convlens")
+    loaded = cl.load(tmp_path / "m.convlens")
+    assert repr(loaded) == repr(model)
+    assert loaded[0].get_config() == model[0].get_config()
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
