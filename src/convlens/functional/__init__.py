@@ -24,8 +24,24 @@ from .activation_extra import (
 )
 from .conv import conv1d, conv2d, conv3d
 from .dropout import dropout
+from .embedding import one_hot
 from .linear import flatten, linear
 from .loss import cross_entropy, mse_loss, nll_loss
+from .loss_binary import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+)
+from .loss_regression import (
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+)
 from .norm import batch_norm
 from .padding import pad
 from .pool import (
@@ -46,4 +62,9 @@ __all__ = [
 __all__ += [
     "celu", "elu", "gelu", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu",
     "relu6", "selu", "silu", "softmin", "softplus", "softsign", "tanhshrink",
+]
+__all__ += [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
+    "gaussian_nll_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
+    "multilabel_soft_margin_loss", "one_hot", "poisson_nll_loss", "smooth_l1_loss",
 ]
