@@ -31,6 +31,19 @@ CASES = [
     ("softmin", lambda L: L.Softmin(dim=-1), (3, 4)),
     ("prelu", lambda L: L.PReLU(), (2, 3, 4)),
     ("prelu_channels", lambda L: L.PReLU(3, init=0.1), (2, 3, 4, 4)),
+    ("layernorm", lambda L: L.LayerNorm(4), (2, 3, 4)),
+    ("layernorm_2d_nobias", lambda L: L.LayerNorm((3, 4), eps=1e-3, bias=False), (2, 3, 4)),
+    ("layernorm_noaffine", lambda L: L.LayerNorm([4], elementwise_affine=False), (2, 4)),
+    ("groupnorm", lambda L: L.GroupNorm(2, 4), (2, 4, 3, 3)),
+    ("groupnorm_noaffine", lambda L: L.GroupNorm(1, 3, eps=0.1, affine=False), (2, 3, 5)),
+    ("instancenorm1d", lambda L: L.InstanceNorm1d(3), (2, 3, 6)),
+    ("instancenorm1d_unbatched", lambda L: L.InstanceNorm1d(3, affine=True), (3, 6)),
+    ("instancenorm2d_stats", lambda L: L.InstanceNorm2d(3, affine=True,
+                                                         track_running_stats=True), (2, 3, 4, 4)),
+    ("instancenorm2d_eval", lambda L: L.InstanceNorm2d(3, momentum=None,
+                                                       track_running_stats=True).eval(),
+     (2, 3, 4, 4)),
+    ("lrn", lambda L: L.LocalResponseNorm(3, alpha=0.1, k=2.0), (2, 5, 3, 3)),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -39,6 +52,12 @@ def _pair(build):
     torch.manual_seed(0)
     theirs = build(torch.nn).double()
     ours = build(nn).double()
+    state = theirs.state_dict()
+    if "running_var" in state:  # make eval-mode statistics non-trivial
+        state["running_mean"].uniform_(-1, 1)
+        state["running_var"].uniform_(0.5, 2)
+    for param in theirs.parameters():  # and affine parameters off their init
+        param.data.uniform_(0.5, 1.5)
     ours.load_state_dict(theirs.state_dict())
     return ours, theirs
 
@@ -60,6 +79,9 @@ def test_layer_matches_torch(build, shape):
         np.testing.assert_allclose(param.grad.numpy(), theirs_params[name].grad.numpy(),
                                    rtol=1e-6, atol=1e-10, err_msg=name)
     assert list(ours.state_dict()) == list(theirs.state_dict())
+    for name, value in theirs.state_dict().items():  # running statistics after the step
+        np.testing.assert_allclose(ours.state_dict()[name].numpy(), value.numpy(), rtol=1e-7,
+                                   err_msg=name)
 
 
 @pytest.mark.parametrize("build", [c[1] for c in CASES], ids=IDS)
@@ -69,7 +91,7 @@ def test_repr_matches_torch(build):
 
 @pytest.mark.parametrize("build,shape", [c[1:] for c in CASES], ids=IDS)
 def test_save_load_round_trip(build, shape, tmp_path):
-    model = nn.Sequential(build(nn))
+    model = nn.Sequential(build(nn)).eval()  # a file keeps one mode for the whole model
     for param in model.parameters():  # move weights off their init
         param.data = np.random.default_rng(1).standard_normal(param.shape).astype(param.dtype)
     x = cl.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32))

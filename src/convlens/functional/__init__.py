@@ -43,6 +43,7 @@ from .loss_regression import (
     smooth_l1_loss,
 )
 from .norm import batch_norm
+from .norm_layer import group_norm, instance_norm, layer_norm, local_response_norm, normalize
 from .padding import pad
 from .pool import (
     adaptive_avg_pool1d,
@@ -68,3 +69,4 @@ __all__ += [
     "gaussian_nll_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "one_hot", "poisson_nll_loss", "smooth_l1_loss",
 ]
+__all__ += ["group_norm", "instance_norm", "layer_norm", "local_response_norm", "normalize"]

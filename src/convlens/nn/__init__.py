@@ -45,6 +45,7 @@ from .loss_extra import (
     SmoothL1Loss,
 )
 from .module import Module, RemovableHandle
+from .norm_layer import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, LocalResponseNorm
 from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import (
@@ -74,3 +75,4 @@ __all__ += [
     "KLDivLoss", "L1Loss", "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss",
     "SmoothL1Loss",
 ]
+__all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "LocalResponseNorm"]
