@@ -44,6 +44,17 @@ CASES = [
                                                        track_running_stats=True).eval(),
      (2, 3, 4, 4)),
     ("lrn", lambda L: L.LocalResponseNorm(3, alpha=0.1, k=2.0), (2, 5, 3, 3)),
+    ("upsample", lambda L: L.Upsample(scale_factor=2), (1, 2, 3, 4)),
+    ("upsample_bilinear", lambda L: L.Upsample(size=(5, 7), mode="bilinear"), (1, 2, 3, 4)),
+    ("upsample_bicubic_ac", lambda L: L.Upsample(scale_factor=(1.5, 2.0), mode="bicubic",
+                                                 align_corners=True), (1, 2, 3, 4)),
+    ("upsample_linear", lambda L: L.Upsample(scale_factor=2.5, mode="linear",
+                                             recompute_scale_factor=True), (2, 2, 5)),
+    ("upsampling_nearest2d", lambda L: L.UpsamplingNearest2d(scale_factor=3), (1, 2, 2, 3)),
+    ("upsampling_bilinear2d", lambda L: L.UpsamplingBilinear2d(size=5), (1, 2, 2, 3)),
+    ("pixel_shuffle", lambda L: L.PixelShuffle(2), (2, 8, 3, 3)),
+    ("pixel_unshuffle", lambda L: L.PixelUnshuffle(3), (2, 1, 6, 3)),
+    ("channel_shuffle", lambda L: L.ChannelShuffle(3), (2, 6, 2, 2)),
 ]
 IDS = [c[0] for c in CASES]
 

@@ -25,6 +25,7 @@ from .activation_extra import (
 from .conv import conv1d, conv2d, conv3d
 from .dropout import dropout
 from .embedding import one_hot
+from .interpolate import interpolate
 from .linear import flatten, linear
 from .loss import cross_entropy, mse_loss, nll_loss
 from .loss_binary import (
@@ -45,6 +46,7 @@ from .loss_regression import (
 from .norm import batch_norm
 from .norm_layer import group_norm, instance_norm, layer_norm, local_response_norm, normalize
 from .padding import pad
+from .pixel_shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -70,3 +72,4 @@ __all__ += [
     "multilabel_soft_margin_loss", "one_hot", "poisson_nll_loss", "smooth_l1_loss",
 ]
 __all__ += ["group_norm", "instance_norm", "layer_norm", "local_response_norm", "normalize"]
+__all__ += ["channel_shuffle", "interpolate", "pixel_shuffle", "pixel_unshuffle"]

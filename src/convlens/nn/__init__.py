@@ -58,6 +58,14 @@ from .pooling import (
 )
 from .registry import register
 from .summary import Summary
+from .upsample import (
+    ChannelShuffle,
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
@@ -76,3 +84,5 @@ __all__ += [
     "SmoothL1Loss",
 ]
 __all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "LocalResponseNorm"]
+__all__ += ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "Upsample",
+            "UpsamplingBilinear2d", "UpsamplingNearest2d"]
