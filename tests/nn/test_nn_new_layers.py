@@ -55,6 +55,12 @@ CASES = [
     ("pixel_shuffle", lambda L: L.PixelShuffle(2), (2, 8, 3, 3)),
     ("pixel_unshuffle", lambda L: L.PixelUnshuffle(3), (2, 1, 6, 3)),
     ("channel_shuffle", lambda L: L.ChannelShuffle(3), (2, 6, 2, 2)),
+    ("unflatten", lambda L: L.Unflatten(1, (2, 5)), (3, 10)),
+    ("unflatten_minus_one", lambda L: L.Unflatten(-1, (-1, 2)), (3, 2, 4)),
+    ("dropout1d_eval", lambda L: L.Dropout1d(0.4).eval(), (2, 3, 4)),
+    ("dropout2d_eval", lambda L: L.Dropout2d(0.4).eval(), (2, 3, 4, 4)),
+    ("dropout3d_p0", lambda L: L.Dropout3d(0.0), (2, 3, 2, 2, 2)),
+    ("alpha_dropout_eval", lambda L: L.AlphaDropout(0.2).eval(), (2, 3)),
 ]
 IDS = [c[0] for c in CASES]
 

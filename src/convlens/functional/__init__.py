@@ -23,10 +23,10 @@ from .activation_extra import (
     tanhshrink,
 )
 from .conv import conv1d, conv2d, conv3d
-from .dropout import dropout
-from .embedding import one_hot
+from .dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
+from .embedding import embedding, one_hot
 from .interpolate import interpolate
-from .linear import flatten, linear
+from .linear import bilinear, flatten, linear
 from .loss import cross_entropy, mse_loss, nll_loss
 from .loss_binary import (
     binary_cross_entropy,
@@ -73,3 +73,4 @@ __all__ += [
 ]
 __all__ += ["group_norm", "instance_norm", "layer_norm", "local_response_norm", "normalize"]
 __all__ += ["channel_shuffle", "interpolate", "pixel_shuffle", "pixel_unshuffle"]
+__all__ += ["alpha_dropout", "bilinear", "dropout1d", "dropout2d", "dropout3d", "embedding"]

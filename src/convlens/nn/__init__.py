@@ -26,10 +26,12 @@ from .activation_extra import (
     Tanhshrink,
 )
 from .containers import Concat, ModuleList, Residual, Sequential
+from .containers_dict import ModuleDict, ParameterDict, ParameterList
 from .conv import Conv1d, Conv2d, Conv3d
-from .dropout import Dropout
-from .flatten import Flatten
-from .linear import Identity, Linear
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
+from .embedding import Embedding
+from .flatten import Flatten, Unflatten
+from .linear import Bilinear, Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .loss_extra import (
     BCELoss,
@@ -86,3 +88,5 @@ __all__ += [
 __all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "LocalResponseNorm"]
 __all__ += ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "Upsample",
             "UpsamplingBilinear2d", "UpsamplingNearest2d"]
+__all__ += ["AlphaDropout", "Bilinear", "Dropout1d", "Dropout2d", "Dropout3d", "Embedding",
+            "ModuleDict", "ParameterDict", "ParameterList", "Unflatten"]
