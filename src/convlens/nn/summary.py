@@ -29,7 +29,7 @@ from ..autograd import no_grad
 from ..tensor import Tensor
 from .conv import _ConvNd
 from .flatten import Flatten
-from .linear import Linear
+from .linear import Bilinear, Linear
 from .module import Module
 from .pooling import _AdaptiveAvgPoolNd, _AvgPoolNd, _MaxPoolNd
 
@@ -154,6 +154,8 @@ def _macs(module: Module, x: Tensor, out: Tensor) -> int:
         return int(out._data.size) * per_output
     if isinstance(module, Linear):
         return int(out._data.size) * module.in_features
+    if isinstance(module, Bilinear):  # x1 @ W[o] per output, then @ x2
+        return int(out._data.size) * module.in2_features * (module.in1_features + 1)
     return 0
 
 
