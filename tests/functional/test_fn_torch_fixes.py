@@ -42,7 +42,7 @@ def test_nll_loss_takes_an_unbatched_input(reduction, weighted):
                         logp, target, weight)
 
 
-@settings(max_examples=40)
+@settings(max_examples=60)
 @given(size=st.integers(1, 6), lo=st.integers(-3, 3), hi=st.integers(-3, 3),
        lo2=st.integers(-2, 2), hi2=st.integers(-2, 2),
        mode=st.sampled_from(["constant", "reflect", "replicate", "circular"]))

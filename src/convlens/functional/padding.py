@@ -65,9 +65,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     pad : sequence of int
         ``(last_lo, last_hi, second_last_lo, second_last_hi, ...)``: pairs from the last
         dimension backwards. A negative amount crops that many cells from that side, as in
-        torch: ``circular`` crops first and wraps what remains (torch's own result is not
-        well defined when one dimension both crops and wraps); the other modes pad from the
-        whole input, then crop.
+        torch: ``constant`` and ``circular`` crop first and pad what remains (torch's own
+        circular result is not well defined when one dimension both crops and wraps);
+        ``reflect`` and ``replicate`` pad from the whole input, then crop.
     mode : {"constant", "reflect", "replicate", "circular"}, default "constant"
         ``reflect`` mirrors without repeating the edge, ``replicate`` repeats the edge,
         ``circular`` wraps around.
@@ -111,9 +111,13 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     if not any(p < 0 for pair in pairs for p in pair):
         return pad_pairs(x, pairs, _TORCH_MODES[mode], fill, "mode")
     grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pairs)
-    if mode != "circular":  # torch maps each output cell onto the whole input
+    if mode in ("reflect", "replicate"):  # torch maps each output cell onto the whole input
+        sizes = x.shape[x.ndim - len(pairs):]
+        if all(n + lo + hi < 1 for n, (lo, hi) in zip(sizes, pairs)):  # torch's rule
+            raise ValueError(f"pad with mode={mode!r} would leave every padded dim empty: pad "
+                             f"{tuple(pad)} for input of shape {x.shape}")
         return _crop(pad_pairs(x, grow, _TORCH_MODES[mode], fill, "mode"), pairs)
-    x = _crop(x, pairs)  # circular: crop first, then wrap what remains
+    x = _crop(x, pairs)  # constant and circular: crop first, then pad what remains
     sizes = x.shape[x.ndim - len(pairs):]
     if 0 in x.shape and not any(n == 0 and lo + hi for n, (lo, hi) in zip(sizes, grow)):
         mode = "constant"  # the result is empty whatever the mode, as in torch
