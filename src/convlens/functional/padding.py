@@ -119,6 +119,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
         return _crop(pad_pairs(x, grow, _TORCH_MODES[mode], fill, "mode"), pairs)
     x = _crop(x, pairs)  # constant and circular: crop first, then pad what remains
     sizes = x.shape[x.ndim - len(pairs):]
+    if mode == "circular":  # wrapping more than once is refused even if the result is empty
+        _padding.check_pad_fits(grow, sizes, "circular", "mode")
     if 0 in x.shape and not any(n == 0 and lo + hi for n, (lo, hi) in zip(sizes, grow)):
         mode = "constant"  # the result is empty whatever the mode, as in torch
     return pad_pairs(x, grow, _TORCH_MODES[mode], fill, "mode")
