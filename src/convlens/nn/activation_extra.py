@@ -15,7 +15,7 @@ from .. import _validate
 from ..functional import activation as _act
 from ..functional import activation_extra as _ext
 from ..tensor import Tensor
-from . import _args
+from . import _args, _budget
 from .module import Module
 from .parameter import Parameter
 from .registry import builtin
@@ -235,6 +235,11 @@ class PReLU(Module):
         self.init = _validate.real_number(init, "init")
         self.weight = Parameter(np.full(self.num_parameters, self.init,
                                         _args.float_dtype(dtype)))
+
+    @classmethod
+    def estimated_elements(cls, config: dict[str, Any]) -> int:
+        """Parameter elements ``cls(**config)`` allocates (see ``nn._budget``)."""
+        return _budget.size(config.get("num_parameters"))
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _ext.prelu(input, self.weight)

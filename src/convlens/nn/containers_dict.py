@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from . import _budget
 from .containers import _check_module, _index
 from .module import Module
 from .parameter import Parameter
@@ -164,6 +165,12 @@ class ParameterList(Module):
         return {"values": list(_shape_config(self._parameters).values())}
 
     @classmethod
+    def estimated_elements(cls, config: dict[str, Any]) -> int:
+        """Parameter elements ``cls(**config)`` allocates (see ``nn._budget``)."""
+        return sum(_budget.product(spec.get("shape")) for spec in config.get("values", [])
+                   if isinstance(spec, dict))
+
+    @classmethod
     def from_config(cls, config: dict[str, Any]) -> ParameterList:
         return cls([_from_shape(spec) for spec in config["values"]])
 
@@ -227,6 +234,12 @@ class ParameterDict(Module):
 
     def get_config(self) -> dict[str, Any]:
         return {"parameters": _shape_config(self._parameters)}
+
+    @classmethod
+    def estimated_elements(cls, config: dict[str, Any]) -> int:
+        """Parameter elements ``cls(**config)`` allocates (see ``nn._budget``)."""
+        return sum(_budget.product(spec.get("shape"))
+                   for spec in (config.get("parameters") or {}).values() if isinstance(spec, dict))
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ParameterDict:

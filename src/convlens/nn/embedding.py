@@ -10,7 +10,7 @@ from .. import _validate
 from ..functional.embedding import embedding
 from ..random import as_generator
 from ..tensor import Tensor
-from . import _args
+from . import _args, _budget
 from .module import Module
 from .parameter import Parameter
 from .registry import builtin
@@ -85,6 +85,12 @@ class Embedding(Module):
                     dtype=data.dtype)
         layer.weight = Parameter(data.copy(), requires_grad=not freeze)
         return layer
+
+    @classmethod
+    def estimated_elements(cls, config: dict[str, Any]) -> int:
+        """Parameter elements ``cls(**config)`` allocates (see ``nn._budget``)."""
+        return _budget.size(config.get("num_embeddings")) * _budget.size(
+            config.get("embedding_dim"))
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,

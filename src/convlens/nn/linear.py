@@ -11,7 +11,7 @@ from .. import _validate
 from ..functional.linear import bilinear, linear
 from ..random import as_generator
 from ..tensor import Tensor
-from . import _args, init
+from . import _args, _budget, init
 from .module import Module
 from .parameter import Parameter
 from .registry import builtin
@@ -142,6 +142,12 @@ class Bilinear(Module):
             self.bias = Parameter(rng.uniform(-bound, bound, self.out_features).astype(dtype))
         else:
             self.register_parameter("bias", None)
+
+    @classmethod
+    def estimated_elements(cls, config: dict[str, Any]) -> int:
+        """Parameter elements ``cls(**config)`` allocates (see ``nn._budget``)."""
+        return (_budget.size(config.get("in1_features")) + 1) * _budget.size(
+            config.get("in2_features")) * _budget.size(config.get("out_features"))
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
         return bilinear(input1, input2, self.weight, self.bias)

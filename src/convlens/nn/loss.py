@@ -12,6 +12,7 @@ from .. import functional as F
 from .._validate import float_dtype, one_of
 from ..functional.loss import REDUCTIONS
 from ..tensor import Tensor
+from . import _budget
 from .module import Module
 from .registry import builtin
 
@@ -68,6 +69,11 @@ class _WeightedLoss(_Loss):
             config[name] = None if value is None else {"values": value.numpy().tolist(),
                                                       "dtype": str(value.dtype)}
         return config
+
+    @classmethod
+    def estimated_elements(cls, config: dict[str, Any]) -> int:
+        """Parameter elements ``cls(**config)`` allocates (see ``nn._budget``)."""
+        return _budget.weights(config, *cls._weights)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Module:

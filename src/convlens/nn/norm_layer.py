@@ -12,7 +12,7 @@ import numpy as np
 from .. import _validate
 from ..functional import norm_layer as _norm
 from ..tensor import Tensor
-from . import _args
+from . import _args, _budget
 from .module import Module
 from .normalization import _BatchNorm
 from .parameter import Parameter
@@ -66,6 +66,12 @@ class LayerNorm(Module):
         _affine_parameters(self, self.normalized_shape, self.elementwise_affine,
                            self.elementwise_affine and _args.boolean(bias, "bias"), self._dtype)
 
+    @classmethod
+    def estimated_elements(cls, config: dict[str, Any]) -> int:
+        """Parameter elements ``cls(**config)`` allocates (see ``nn._budget``)."""
+        affine = config.get("elementwise_affine", True) is not False
+        return 2 * _budget.product(config.get("normalized_shape")) if affine else 0
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _norm.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
@@ -117,6 +123,11 @@ class GroupNorm(Module):
         self._dtype = _args.float_dtype(dtype)
         _affine_parameters(self, (self.num_channels,), self.affine,
                            self.affine and _args.boolean(bias, "bias"), self._dtype)
+
+    @classmethod
+    def estimated_elements(cls, config: dict[str, Any]) -> int:
+        """Parameter elements ``cls(**config)`` allocates (see ``nn._budget``)."""
+        return 2 * _budget.size(config.get("num_channels"))
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         x = _validate.float_tensor(input, "input", "GroupNorm")
