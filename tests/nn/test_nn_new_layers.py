@@ -117,3 +117,15 @@ def test_save_load_round_trip(build, shape, tmp_path):
     assert repr(loaded) == repr(model)
     assert loaded[0].get_config() == model[0].get_config()
     np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+
+
+@pytest.mark.parametrize("build,shape", [c[1:] for c in CASES], ids=IDS)
+def test_float32_in_float32_out(build, shape):
+    layer = build(nn)
+    x = cl.tensor(np.random.default_rng(2).standard_normal(shape).astype(np.float32),
+                  requires_grad=True)
+    out = layer(x)
+    assert out.dtype == np.float32
+    out.backward(np.ones(out.shape, np.float32))
+    assert x.grad.dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in layer.parameters())
