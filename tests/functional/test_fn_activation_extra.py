@@ -41,6 +41,10 @@ CASES = [
     ("logsigmoid", F.logsigmoid, TF.logsigmoid),
     ("tanhshrink", F.tanhshrink, TF.tanhshrink),
     ("softmin", lambda x: F.softmin(x, dim=1), lambda x: TF.softmin(x, dim=1)),
+    ("threshold", lambda x: F.threshold(x, 0.5, -2.0), lambda x: TF.threshold(x, 0.5, -2.0)),
+    ("hardshrink", F.hardshrink, TF.hardshrink),
+    ("softshrink", lambda x: F.softshrink(x, 1.0), lambda x: TF.softshrink(x, 1.0)),
+    ("rrelu_eval", lambda x: F.rrelu(x, 0.1, 0.4), lambda x: TF.rrelu(x, 0.1, 0.4)),
     ("relu_inplace_flag", lambda x: F.relu(x, inplace=True), lambda x: TF.relu(x.clone())),
     ("silu_inplace_flag", lambda x: F.silu(x, inplace=True), lambda x: TF.silu(x.clone())),
 ]
@@ -104,9 +108,30 @@ def test_prelu_matches_torch(shape, channels):
     (lambda x: F.prelu(x, cl.tensor(np.ones(2))), ValueError,
      r"prelu expects weight of shape \(1,\) or \(3,\) \(the channels of input \(2, 3\)\); "
      r"got \(2,\)"),
+    (lambda x: F.softshrink(x, -1.0), ValueError, r"softshrink needs lambd >= 0; got lambd=-1.0"),
+    (lambda x: F.glu(x), ValueError, r"glu halves dimension -1, which must have an even size; "
+     r"got input of shape \(2, 3\)"),
+    (lambda x: F.rrelu(x, 0.5, 0.1), ValueError, r"rrelu needs lower <= upper"),
     (lambda x: F.silu(cl.tensor(np.arange(3))), TypeError,
      r"silu expects input of dtype float32 or float64; got int64"),
 ])
 def test_activation_errors(call, error, message):
     with pytest.raises(error, match=message):
         call(cl.tensor(np.zeros((2, 3))))
+
+
+def test_rrelu_training_draws_slopes_between_lower_and_upper():
+    x = cl.tensor(-np.ones(10_000), requires_grad=True)
+    out = F.rrelu(x, 0.1, 0.3, training=True, generator=0)
+    slopes = -out.numpy()
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and abs(slopes.mean() - 0.2) < 0.01
+    out.backward(np.ones(10_000))
+    np.testing.assert_array_equal(x.grad.numpy(), slopes)
+    np.testing.assert_array_equal(F.rrelu(x, 0.1, 0.3, True, generator=0).numpy(), out.numpy())
+
+
+@pytest.mark.parametrize("shape,dim", [((2, 6), -1), ((4, 3, 2), 0), ((2, 4, 3), 1)])
+def test_glu_matches_torch(shape, dim):
+    x = np.random.default_rng(4).standard_normal(shape) * 3
+    check_against_torch(lambda t: F.glu(t, dim), lambda t: TF.glu(t, dim), x)
+    gradcheck(lambda t: F.glu(t, dim), x)

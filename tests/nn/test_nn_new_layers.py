@@ -61,6 +61,14 @@ CASES = [
     ("dropout2d_eval", lambda L: L.Dropout2d(0.4).eval(), (2, 3, 4, 4)),
     ("dropout3d_p0", lambda L: L.Dropout3d(0.0), (2, 3, 2, 2, 2)),
     ("alpha_dropout_eval", lambda L: L.AlphaDropout(0.2).eval(), (2, 3)),
+    ("threshold", lambda L: L.Threshold(0.1, 20.0), (3, 4)),
+    ("threshold_inplace", lambda L: L.Threshold(-0.5, 2.0, True), (3, 4)),
+    ("hardshrink", lambda L: L.Hardshrink(), (3, 4)),
+    ("softshrink", lambda L: L.Softshrink(0.3), (3, 4)),
+    ("rrelu_eval", lambda L: L.RReLU(0.1, 0.3).eval(), (3, 4)),
+    ("glu", lambda L: L.GLU(), (3, 4)),
+    ("glu_dim1", lambda L: L.GLU(dim=1), (3, 4, 2)),
+    ("softmax2d", lambda L: L.Softmax2d(), (2, 3, 2, 2)),
 ]
 IDS = [c[0] for c in CASES]
 

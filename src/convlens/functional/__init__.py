@@ -22,6 +22,7 @@ from .activation_extra import (
     softsign,
     tanhshrink,
 )
+from .activation_piecewise import glu, hardshrink, rrelu, softshrink, threshold
 from .conv import conv1d, conv2d, conv3d
 from .dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
 from .embedding import embedding, one_hot
@@ -74,3 +75,4 @@ __all__ += [
 __all__ += ["group_norm", "instance_norm", "layer_norm", "local_response_norm", "normalize"]
 __all__ += ["channel_shuffle", "interpolate", "pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["alpha_dropout", "bilinear", "dropout1d", "dropout2d", "dropout3d", "embedding"]
+__all__ += ["glu", "hardshrink", "rrelu", "softshrink", "threshold"]

@@ -25,6 +25,7 @@ from .activation_extra import (
     Softsign,
     Tanhshrink,
 )
+from .activation_piecewise import GLU, Hardshrink, RReLU, Softmax2d, Softshrink, Threshold
 from .containers import Concat, ModuleList, Residual, Sequential
 from .containers_dict import ModuleDict, ParameterDict, ParameterList
 from .conv import Conv1d, Conv2d, Conv3d
@@ -90,3 +91,4 @@ __all__ += ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "Upsample",
             "UpsamplingBilinear2d", "UpsamplingNearest2d"]
 __all__ += ["AlphaDropout", "Bilinear", "Dropout1d", "Dropout2d", "Dropout3d", "Embedding",
             "ModuleDict", "ParameterDict", "ParameterList", "Unflatten"]
+__all__ += ["GLU", "Hardshrink", "RReLU", "Softmax2d", "Softshrink", "Threshold"]
