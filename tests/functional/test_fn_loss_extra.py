@@ -158,6 +158,31 @@ def test_margin_losses_match_torch(reduction, margin, seed):
         x1[0], x2[0], np.array(labels[0]))
 
 
+@settings(max_examples=25)
+@given(reduction=REDUCTION, margin=st.floats(-1.0, 2.0), p=st.sampled_from([1, 2]),
+       weighted=st.booleans(), swap=st.booleans(), seed=st.integers(0, 1000))
+def test_more_margin_losses_match_torch(reduction, margin, p, weighted, swap, seed):
+    rng = _rng(seed)
+    x, y = rng.standard_normal((4, 5)), Constant(rng.choice([-1.0, 1.0], (4, 5)))
+    check_against_torch(lambda a, b: F.soft_margin_loss(a, b, reduction),
+                        lambda a, b: TF.soft_margin_loss(a, b, reduction=reduction), x, y)
+    check_against_torch(lambda a, b: F.hinge_embedding_loss(a, b, margin, reduction),
+                        lambda a, b: TF.hinge_embedding_loss(a, b, margin, reduction=reduction),
+                        np.abs(x), y)
+    classes = rng.integers(0, 5, 4)
+    w = Constant(rng.uniform(0.5, 2.0, 5)) if weighted else None
+    check_against_torch(
+        lambda a, t, c: F.multi_margin_loss(a, t, p, margin, c, reduction),
+        lambda a, t, c: TF.multi_margin_loss(a, t, p, margin, c, reduction=reduction),
+        x, classes, w)
+    anchor, pos, neg = (rng.standard_normal((4, 3)) for _ in range(3))
+    check_against_torch(
+        lambda a, b, c: F.triplet_margin_loss(a, b, c, abs(margin) + 0.1, float(p), swap=swap,
+                                              reduction=reduction),
+        lambda a, b, c: TF.triplet_margin_loss(a, b, c, abs(margin) + 0.1, float(p), swap=swap,
+                                               reduction=reduction), anchor, pos, neg)
+
+
 # -- class weights on cross_entropy / nll_loss ----------------------------------------------
 @settings(max_examples=40)
 @given(reduction=REDUCTION, smoothing=st.sampled_from([0.0, 0.1, 0.4]),

@@ -9,6 +9,15 @@ from convlens import nn
 
 torch = pytest.importorskip("torch")
 
+
+
+class Fixed:
+    """An input that gets no gradient in either library (torch refuses one for it)."""
+
+    def __init__(self, array):
+        self.array = array
+
+
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((4, 3))
 P = RNG.uniform(0.05, 0.95, (4, 3))
@@ -46,14 +55,26 @@ CASES = [
     ("poisson_full", lambda L, T: L.PoissonNLLLoss(log_input=False, full=True),
      (P, np.round(Y * 3) + 1)),
     ("gaussian", lambda L, T: L.GaussianNLLLoss(full=True), (X, Y, VAR)),
+    ("soft_margin", lambda L, T: L.SoftMarginLoss(), (X, Fixed(np.sign(Y - 0.5)))),
+    ("hinge_embedding", lambda L, T: L.HingeEmbeddingLoss(0.5), (np.abs(X), np.sign(Y - 0.5))),
+    ("multi_margin", lambda L, T: L.MultiMarginLoss(2, 0.7, T(W)), (X, CLASSES)),
+    ("triplet", lambda L, T: L.TripletMarginLoss(0.5, p=1.0, swap=True), (X, Y, P)),
 ]
 IDS = [c[0] for c in CASES]
 
 
 def _torch_in(a):
+    if isinstance(a, Fixed):
+        return torch.tensor(a.array)
     if a.dtype.kind == "f":
         return torch.tensor(a, requires_grad=True)
     return torch.tensor(a)
+
+
+def _ours_in(a):
+    if isinstance(a, Fixed):
+        return cl.tensor(a.array)
+    return cl.tensor(a, requires_grad=a.dtype.kind == "f")
 
 
 @pytest.mark.filterwarnings("ignore:size_average and reduce args:UserWarning")
@@ -61,7 +82,7 @@ def _torch_in(a):
 def test_loss_module_matches_torch(build, inputs):
     ours = build(nn, lambda a: cl.tensor(a))
     theirs = build(torch.nn, lambda a: torch.tensor(a))
-    ours_in = [cl.tensor(a, requires_grad=a.dtype.kind == "f") for a in inputs]
+    ours_in = [_ours_in(a) for a in inputs]
     theirs_in = [_torch_in(a) for a in inputs]
     out, expected = ours(*ours_in), theirs(*theirs_in)
     np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
@@ -83,7 +104,7 @@ def test_loss_module_save_load(build, inputs, tmp_path):
     cl.save(loss, tmp_path / "loss.convlens")
     loaded = cl.load(tmp_path / "loss.convlens")
     assert repr(loaded) == repr(loss) and loaded.get_config() == loss.get_config()
-    args = [cl.tensor(a) for a in inputs]
+    args = [cl.tensor(a.array if isinstance(a, Fixed) else a) for a in inputs]
     np.testing.assert_array_equal(loaded(*args).numpy(), loss(*args).numpy())
 
 

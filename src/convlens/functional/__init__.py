@@ -36,6 +36,12 @@ from .loss_binary import (
     margin_ranking_loss,
     multilabel_soft_margin_loss,
 )
+from .loss_margin import (
+    hinge_embedding_loss,
+    multi_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from .loss_regression import (
     gaussian_nll_loss,
     huber_loss,
@@ -76,3 +82,5 @@ __all__ += ["group_norm", "instance_norm", "layer_norm", "local_response_norm", 
 __all__ += ["channel_shuffle", "interpolate", "pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["alpha_dropout", "bilinear", "dropout1d", "dropout2d", "dropout3d", "embedding"]
 __all__ += ["glu", "hardshrink", "rrelu", "softshrink", "threshold"]
+__all__ += ["hinge_embedding_loss", "multi_margin_loss", "soft_margin_loss",
+            "triplet_margin_loss"]

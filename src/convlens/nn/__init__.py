@@ -39,13 +39,17 @@ from .loss_extra import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
     MarginRankingLoss,
     MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 from .module import Module, RemovableHandle
 from .norm_layer import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, LocalResponseNorm
@@ -92,3 +96,4 @@ __all__ += ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "Upsample",
 __all__ += ["AlphaDropout", "Bilinear", "Dropout1d", "Dropout2d", "Dropout3d", "Embedding",
             "ModuleDict", "ParameterDict", "ParameterList", "Unflatten"]
 __all__ += ["GLU", "Hardshrink", "RReLU", "Softmax2d", "Softshrink", "Threshold"]
+__all__ += ["HingeEmbeddingLoss", "MultiMarginLoss", "SoftMarginLoss", "TripletMarginLoss"]

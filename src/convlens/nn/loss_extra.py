@@ -198,3 +198,72 @@ class GaussianNLLLoss(_Loss):
 
     def _options(self) -> dict[str, Any]:
         return {"full": self.full, "eps": self.eps}
+
+
+@builtin
+class SoftMarginLoss(_Loss):
+    """``log(1 + exp(-y * x))`` for targets of +-1, as ``torch.nn.SoftMarginLoss``."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return F.soft_margin_loss(input, target, self.reduction)
+
+
+@builtin
+class HingeEmbeddingLoss(_Loss):
+    """``x`` for similar pairs, ``max(0, margin - x)`` for dissimilar ones, as torch."""
+
+    def __init__(self, margin: float = 1.0, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = real_number(margin, "margin")
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return F.hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+    def _options(self) -> dict[str, Any]:
+        return {"margin": self.margin}
+
+
+@builtin
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss, as ``torch.nn.MultiMarginLoss`` (``weight`` a buffer)."""
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                 size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        if p not in (1, 2) or isinstance(p, bool):
+            raise ValueError(f"MultiMarginLoss supports p=1 or p=2; got p={p!r}")
+        self.p = p
+        self.margin = real_number(margin, "margin")
+        self._set_weight("weight", weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                   self.reduction)
+
+    def _options(self) -> dict[str, Any]:
+        return {"p": self.p, "margin": self.margin}
+
+
+@builtin
+class TripletMarginLoss(_Loss):
+    """``max(d(a, p) - d(a, n) + margin, 0)``, as ``torch.nn.TripletMarginLoss``."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = real_number(margin, "margin")
+        if self.margin <= 0:
+            raise ValueError(f"TripletMarginLoss needs margin > 0, as torch; got margin={margin}")
+        self.p = real_number(p, "p", low=0.0)
+        self.eps = real_number(eps, "eps")
+        self.swap = bool(swap)
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                     self.swap, self.reduction)
+
+    def _options(self) -> dict[str, Any]:
+        return {"margin": self.margin, "p": self.p, "eps": self.eps, "swap": self.swap}
