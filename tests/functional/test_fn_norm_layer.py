@@ -69,8 +69,8 @@ def test_local_response_norm_matches_torch(size, channels, alpha, beta, k, three
 
 
 @settings(max_examples=25)
-@given(p=st.sampled_from([1.0, 2.0, 3.0, 0.5]), dim=st.integers(-2, 1), zero_row=st.booleans(),
-       seed=st.integers(0, 100))
+@given(p=st.sampled_from([1.0, 2.0, 3.0, 0.5, float("inf")]), dim=st.integers(-2, 1),
+       zero_row=st.booleans(), seed=st.integers(0, 100))
 def test_normalize_matches_torch(p, dim, zero_row, seed):
     x = np.random.default_rng(seed).standard_normal((3, 4))
     if zero_row:
@@ -105,7 +105,8 @@ def test_norms_gradcheck():
     (lambda x: F.instance_norm(x.reshape((2, 3, 1)), use_input_stats=False), ValueError,
      r"instance_norm with use_input_stats=False needs running_mean and running_var"),
     (lambda x: F.local_response_norm(x, 0), ValueError, r"size must be >= 1; got 0"),
-    (lambda x: F.normalize(x, 0.0), ValueError, r"normalize needs p > 0; got p=0.0"),
+    (lambda x: F.normalize(x, 0.0), ValueError, r"normalize needs p > 0 \(inf for the max "
+     r"norm\); got p=0.0"),
 ])
 def test_norm_errors(call, error, message):
     with pytest.raises(error, match=message):

@@ -186,6 +186,22 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     return x / (window * (alpha / size) + k) ** beta
 
 
+def _p_norm(z: np.ndarray, p: float, axis: int) -> np.ndarray:
+    if p == np.inf:
+        return np.abs(z).max(axis=axis, keepdims=True, initial=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.abs(z) ** p).sum(axis=axis, keepdims=True) ** (1 / p)
+
+
+def _p_norm_grad(z: np.ndarray, p: float, axis: int, norm: np.ndarray) -> np.ndarray:
+    """d ||z||_p / dz; the max norm shares its gradient between tied maxima."""
+    if p == np.inf:
+        ties = np.abs(z) == norm
+        return np.sign(z) * ties / np.maximum(ties.sum(axis=axis, keepdims=True), 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.nan_to_num(np.sign(z) * np.abs(z) ** (p - 1) / norm ** (p - 1))
+
+
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1,  # noqa: A002
               eps: float = 1e-12) -> Tensor:
     """``x / max(||x||_p, eps)`` along ``dim``, as ``torch.nn.functional.normalize``.
@@ -198,22 +214,19 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1,  # noqa: A002
     [0.6, 0.8]
     """
     x = _validate.float_tensor(input, "input", "normalize")
-    p = _validate.real_number(p, "p", low=0.0)
-    if p == 0:
-        raise ValueError("normalize needs p > 0; got p=0.0")
+    p = _validate.any_real(p, "p")
+    if not p > 0:
+        raise ValueError(f"normalize needs p > 0 (inf for the max norm); got p={p}")
     eps = _validate.real_number(eps, "eps", low=0.0)
     axis = _validate.dim_index(dim, x.ndim)
     z = x._data.reshape(x.shape or (1,))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        norm = (np.abs(z) ** p).sum(axis=axis, keepdims=True) ** (1 / p)
+    norm = _p_norm(z, p, axis)
     denom = np.maximum(norm, eps)
     out = (z / denom).reshape(x.shape)
 
     def backward(g):
         g = g.reshape(z.shape)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d_norm = np.sign(z) * np.abs(z) ** (p - 1) / norm ** (p - 1)
-        d_norm = np.where(norm > eps, np.nan_to_num(d_norm), 0)  # torch: 0 at a zero vector
+        d_norm = np.where(norm > eps, _p_norm_grad(z, p, axis, norm), 0)  # 0 at a zero vector
         grad = g / denom - (g * z).sum(axis=axis, keepdims=True) / denom**2 * d_norm
         return (grad.reshape(x.shape).astype(x.dtype),)
 
