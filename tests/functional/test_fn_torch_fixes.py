@@ -134,3 +134,44 @@ def test_relu_passes_the_gradient_through_nan():
     out.backward(np.ones(4))
     np.testing.assert_array_equal(xc.grad.numpy(), xt.grad.numpy())
     assert np.isnan(out.numpy()[0])
+
+
+# -- inputs from torch's OpInfo samples that the new functions first refused ----------------
+@pytest.mark.parametrize("p", [0.0, -1.0, 0.5])
+def test_normalize_takes_any_order(p):
+    x = np.random.default_rng(5).standard_normal((2, 3, 4))
+    check_against_torch(lambda t: F.normalize(t, p, 1), lambda t: TF.normalize(t, p, 1), x)
+
+
+@pytest.mark.parametrize("shape", [(20,), (5, 5), (5, 10, 5), ()])
+def test_prelu_takes_a_0d_weight(shape):
+    rng = np.random.default_rng(6)
+    check_against_torch(F.prelu, TF.prelu, rng.standard_normal(shape), np.array(0.23))
+
+
+@pytest.mark.parametrize("shape,target", [((), 0), ((5,), [1]), ((5,), 3)])
+def test_multi_margin_loss_takes_unbatched_input(shape, target):
+    x = np.random.default_rng(7).standard_normal(shape)
+    check_against_torch(lambda a, t: F.multi_margin_loss(a, t, reduction="none"),
+                        lambda a, t: TF.multi_margin_loss(a, t, reduction="none"), x,
+                        np.array(target))
+
+
+def test_layer_and_group_norm_take_negative_eps_and_empty_batches():
+    x = np.random.default_rng(8).standard_normal((2, 6, 3)) * 3
+    check_against_torch(lambda t: F.group_norm(t, 2, eps=-0.5),
+                        lambda t: TF.group_norm(t, 2, eps=-0.5), x)
+    check_against_torch(lambda t: F.layer_norm(t, (6, 3), eps=-0.5),
+                        lambda t: TF.layer_norm(t, (6, 3), eps=-0.5), x)
+    assert F.group_norm(cl.tensor(np.zeros((0, 2))), 1).shape == (0, 2)
+
+
+@pytest.mark.parametrize("target_shape,var_shape", [((5, 1), (5, 5)), ((5,), (5, 1)),
+                                                    ((5, 5), (1, 5)), ((1,), (5,))])
+def test_gaussian_nll_loss_broadcasts_target_and_var_as_torch(target_shape, var_shape):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((5, 5)) if len(var_shape) == 2 else rng.standard_normal(5)
+    y = rng.standard_normal(target_shape)
+    v = rng.uniform(0.5, 2.0, var_shape)
+    check_against_torch(lambda a, b, c: F.gaussian_nll_loss(a, b, c, reduction="none"),
+                        lambda a, b, c: TF.gaussian_nll_loss(a, b, c, reduction="none"), x, y, v)

@@ -259,6 +259,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     w = _validate.float_tensor(weight, "weight", "prelu")
     axis = 1 if x.ndim >= 2 else 0
     channels = x.shape[1] if x.ndim >= 2 else 1  # torch: lower ranks have one channel
+    if w.ndim == 0:  # torch takes a 0-d weight as one shared slope
+        w = w.reshape((1,))
     if w.ndim != 1 or w.shape[0] not in (1, channels):
         raise ValueError(f"prelu expects weight of shape (1,) or ({channels},) (the channels "
                          f"of input {x.shape}); got {w.shape}")

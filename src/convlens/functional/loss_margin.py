@@ -52,9 +52,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1,  # noqa: A002
     Parameters
     ----------
     input : Tensor
-        Scores (N, C) or (C,).
+        Scores (N, C), or (C,) (a 0-d input is one score).
     target : Tensor
-        Integer classes (N,) or 0-d.
+        Integer classes (N,), or 0-d (or one element) for unbatched input.
     p : {1, 2}, default 1
     margin : float, default 1.0
     weight : Tensor, optional
@@ -68,10 +68,12 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1,  # noqa: A002
     if p not in (1, 2) or isinstance(p, bool):
         raise ValueError(f"{op} supports p=1 or p=2; got p={p!r}")
     margin = _validate.real_number(margin, "margin")
-    if x.ndim not in (1, 2) or t.shape != x.shape[:-1] or t.dtype.kind not in "iu":
+    classes = x.shape[-1] if x.ndim else 1
+    rows_expected = x.shape[0] if x.ndim == 2 else 1
+    if x.ndim > 2 or t.dtype.kind not in "iu" or t._data.size != rows_expected or (
+            x.ndim == 2 and t.shape != (rows_expected,)):
         raise ValueError(f"{op} expects input (N, C) with integer target (N,), or (C,) with a "
-                         f"0-d target; got {x.shape} and {t.shape} ({t.dtype})")
-    classes = x.shape[-1]
+                         f"0-d or one-element target; got {x.shape} and {t.shape} ({t.dtype})")
     labels = t._data.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"{op} expects target class indices in [0, {classes})")
@@ -90,7 +92,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1,  # noqa: A002
             raise ValueError(f"{op} expects weight of shape ({classes},); got {w.shape}")
         hinge = hinge * Tensor(w._data[flat][:, None].astype(x.dtype))
     loss = hinge.sum(dim=1) / classes
-    return reduce(loss.reshape(x.shape[:-1]), reduction)
+    out_shape = x.shape[:-1] if x.ndim == 2 else t.shape  # torch keeps the target's shape
+    return reduce(loss.reshape(out_shape), reduction)
 
 
 def _distance(a: Tensor, b: Tensor, p: float, eps: float) -> Tensor:

@@ -192,11 +192,12 @@ def _gaussian_var(var, x: Tensor, eps: float) -> Tensor:
         var = Tensor(np.full(x.shape, _validate.real_number(var, "var"), x.dtype))
     v = _validate.float_tensor(var, "var", "gaussian_nll_loss")
     if v.shape != x.shape:
+        mismatched = [m for n, m in zip(x.shape, v.shape) if n != m]
         if v.shape == x.shape[:-1]:
             v = v.unsqueeze(-1)
-        elif not (v.shape[:-1] == x.shape[:-1] and v.ndim == x.ndim and v.shape[-1] == 1):
+        elif not (v.ndim == x.ndim and mismatched == [1]):  # torch: one dimension of size 1
             raise ValueError(f"gaussian_nll_loss expects var of the input's shape {x.shape}, "
-                             f"or with its last dimension 1 or dropped; got {v.shape}")
+                             f"or with one dimension 1, or the last dropped; got {v.shape}")
     if (v._data < 0).any():
         raise ValueError("gaussian_nll_loss expects a non-negative var; got negative entries")
     # torch clamps under no_grad: the value changes, the gradient passes as if it had not.
@@ -208,8 +209,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,  #
     """Gaussian negative log-likelihood, as ``torch.nn.functional.gaussian_nll_loss``.
 
     ``0.5 * (log(var) + (input - target)**2 / var)``, plus ``0.5 * log(2 pi)`` with ``full``.
-    ``var`` (clamped to at least ``eps``) has the input's shape, or its last dimension 1 or
-    dropped (one variance per sample), or is a number.
+    ``var`` (clamped to at least ``eps``) has the input's shape, or one dimension of size 1,
+    or the last dimension dropped (one variance per sample), or is a number. ``target``
+    broadcasts against ``input``, as in torch.
 
     Examples
     --------
@@ -218,7 +220,15 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,  #
     >>> F.gaussian_nll_loss(cl.tensor([1.0]), cl.tensor([0.0]), cl.tensor([1.0])).item()
     0.5
     """
-    x, y = pair(input, target, "gaussian_nll_loss", reduction)
+    op = "gaussian_nll_loss"
+    x = _validate.float_tensor(input, "input", op)
+    y = _validate.float_tensor(target, "target", op)
+    _validate.one_of(reduction, REDUCTIONS, "reduction")
+    try:  # torch lets the target broadcast against the input
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise ValueError(f"{op} expects a target that broadcasts against the input "
+                         f"{x.shape}; got {y.shape}") from None
     eps = _validate.real_number(eps, "eps", low=0.0)
     v = _gaussian_var(var, x, eps)
     diff = x - y

@@ -70,7 +70,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     if x.shape[x.ndim - len(shape):] != shape or len(shape) > x.ndim:
         raise ValueError(f"layer_norm expects input whose trailing dims are normalized_shape "
                          f"{shape}; got input of shape {x.shape}")
-    eps = _validate.real_number(eps, "eps", low=0.0)
+    eps = _validate.real_number(eps, "eps")  # torch allows any eps, even a negative one
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     y, _, _ = standardize(x, axes, eps, "LayerNorm")
     return _affine(y, weight, bias, shape, "layer_norm")
@@ -106,8 +106,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     if x.ndim < 2 or x.shape[1] % groups:
         raise ValueError(f"group_norm expects input (N, C, *) with C divisible by num_groups "
                          f"(={groups}); got input of shape {x.shape}")
-    eps = _validate.real_number(eps, "eps", low=0.0)
-    grouped = x.reshape((x.shape[0], groups, -1))
+    eps = _validate.real_number(eps, "eps")  # torch allows any eps, even a negative one
+    grouped = x.reshape((x.shape[0], groups, x._data.size // max(x.shape[0] * groups, 1)))
     y, _, _ = standardize(grouped, (2,), eps, "GroupNorm")
     channel_shape = (x.shape[1],) + (1,) * (x.ndim - 2)
     return _affine(y.reshape(x.shape), weight, bias, channel_shape, "group_norm")
@@ -189,6 +189,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
 def _p_norm(z: np.ndarray, p: float, axis: int) -> np.ndarray:
     if p == np.inf:
         return np.abs(z).max(axis=axis, keepdims=True, initial=0)
+    if p == 0:  # torch: the number of non-zero entries
+        return (z != 0).sum(axis=axis, keepdims=True).astype(z.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (np.abs(z) ** p).sum(axis=axis, keepdims=True) ** (1 / p)
 
@@ -198,6 +200,8 @@ def _p_norm_grad(z: np.ndarray, p: float, axis: int, norm: np.ndarray) -> np.nda
     if p == np.inf:
         ties = np.abs(z) == norm
         return np.sign(z) * ties / np.maximum(ties.sum(axis=axis, keepdims=True), 1)
+    if p == 0:
+        return np.zeros_like(z)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.nan_to_num(np.sign(z) * np.abs(z) ** (p - 1) / norm ** (p - 1))
 
@@ -215,8 +219,8 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1,  # noqa: A002
     """
     x = _validate.float_tensor(input, "input", "normalize")
     p = _validate.any_real(p, "p")
-    if not p > 0:
-        raise ValueError(f"normalize needs p > 0 (inf for the max norm); got p={p}")
+    if np.isnan(p) or p == -np.inf:
+        raise ValueError(f"normalize needs a p-norm order: a number or inf; got p={p}")
     eps = _validate.real_number(eps, "eps", low=0.0)
     axis = _validate.dim_index(dim, x.ndim)
     z = x._data.reshape(x.shape or (1,))
