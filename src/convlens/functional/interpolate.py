@@ -7,7 +7,8 @@ follow torch's CPU kernels exactly (``aten/src/ATen/native/UpSample.h``):
 
 - ``scale`` is ``(in - 1) / (out - 1)`` with ``align_corners``, else ``1 / scale_factor`` when
   a scale factor was given (and not recomputed), else ``in / out``;
-- nearest: ``src = min(floor(dst * scale), in - 1)`` in float32 arithmetic, as torch;
+- nearest: ``src = min(floor(dst * scale), in - 1)`` in float32 arithmetic, as torch (whose
+  2-D kernel copies when ``out == in`` and halves when ``out == 2 * in``, whatever the factor);
   nearest-exact: ``floor((dst + 0.5) * scale)``;
 - linear: ``src = scale * (dst + 0.5) - 0.5`` clamped at 0 (``scale * dst`` with
   ``align_corners``), between ``floor(src)`` and the next index;
@@ -41,11 +42,14 @@ def _scale(n_in: int, n_out: int, align_corners: bool, factor: float | None,
     return dtype(n_in) / dtype(n_out)
 
 
-def _nearest(n_in: int, n_out: int, factor: float | None, exact: bool) -> np.ndarray:
+def _nearest(n_in: int, n_out: int, factor: float | None, exact: bool,
+             shortcut: bool) -> np.ndarray:
     dst = np.arange(n_out)
-    if not exact and n_out == n_in:
+    # torch's 2-D nearest kernel copies for out == in and halves for out == 2 * in whatever
+    # the scale factor says; its 1-D and 3-D kernels always use the formula.
+    if shortcut and not exact and n_out == n_in:
         return dst
-    if not exact and n_out == 2 * n_in:
+    if shortcut and not exact and n_out == 2 * n_in:
         return dst >> 1
     scale = _scale(n_in, n_out, False, factor, np.float32)
     offset = np.float32(0.5) if exact else np.float32(0)
@@ -77,12 +81,12 @@ def _cubic_weights(t: np.ndarray) -> np.ndarray:
 
 
 def _matrix(mode: str, n_in: int, n_out: int, factor: float | None, align_corners: bool,
-            dtype: type) -> np.ndarray:
-    """The (n_out, n_in) interpolation matrix of one spatial dim."""
+            dtype: type, nd: int) -> np.ndarray:
+    """The (n_out, n_in) interpolation matrix of one of ``nd`` spatial dims."""
     m = np.zeros((n_out, n_in), dtype=np.float64)
     rows = np.arange(n_out)
     if mode in ("nearest", "nearest-exact"):
-        m[rows, _nearest(n_in, n_out, factor, mode == "nearest-exact")] = 1
+        m[rows, _nearest(n_in, n_out, factor, mode == "nearest-exact", nd == 2)] = 1
     elif mode == "area":
         for i in range(n_out):
             lo, hi = (i * n_in) // n_out, -(-(i + 1) * n_in // n_out)
@@ -207,7 +211,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     sizes, factors = _output_size(x, size, scale_factor, nd)
     if recompute_scale_factor:
         factors = (None,) * nd
-    matrices = [_matrix(mode, n, m, f, bool(align_corners), x.dtype.type)
+    matrices = [_matrix(mode, n, m, f, bool(align_corners), x.dtype.type, nd)
                 for n, m, f in zip(x.shape[2:], sizes, factors)]
     out = x._data
     for axis, matrix in enumerate(matrices, start=2):
