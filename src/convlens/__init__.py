@@ -31,7 +31,7 @@ from .random import manual_seed
 from .tensor import Tensor, tensor
 
 _LAZY_MODULES = ("conv", "data", "explain", "image", "interop", "models", "nn", "optim",
-                 "random", "signal", "train", "cli", "io")
+                 "random", "signal", "train", "cli", "io", "utils")
 _LAZY_ATTRIBUTES = {"save": "io", "load": "io", "fit": "train", "History": "train",
                     "Trainer": "train"}
 
