@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_flag, check_fraction, check_non_negative
+from ._checks import check_betas, check_flag, check_non_negative
+from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -85,11 +86,7 @@ class Adam(Optimizer):
     def _check_hyperparameters(self, group: dict[str, Any], where: str = "") -> None:
         for key in ("lr", "eps", "weight_decay"):
             check_non_negative(group, key, where)
-        betas = group["betas"]
-        if isinstance(betas, str) or not hasattr(betas, "__len__") or len(betas) != 2:
-            raise TypeError(f"{where}betas must be a pair of floats; got {betas!r}")
-        group["betas"] = tuple(check_fraction(b, f"{where}betas[{i}]")
-                               for i, b in enumerate(betas))
+        check_betas(group, where)
         for key in ("amsgrad", "maximize", "decoupled_weight_decay"):
             check_flag(group, key, where)
 
