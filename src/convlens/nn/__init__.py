@@ -32,4 +32,8 @@ __all__ = [
     "Flatten", "Identity", "LeakyReLU", "Linear", "MSELoss", "MaxPool1d", "MaxPool2d", "Module",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Residual", "Sequential",
     "Sigmoid", "Softmax", "Summary", "Tanh", "init", "register", "registry",
+    "functional", "utils",
 ]
+
+# torch's import paths torch.nn.functional and torch.nn.utils
+from . import functional, utils  # noqa: E402
