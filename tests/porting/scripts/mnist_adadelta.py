@@ -6,6 +6,8 @@ the torchvision download is replaced by the bundled ``mnist-5k`` sample.
     python mnist_adadelta.py --epochs 2 --save-model
 """
 
+# ruff: noqa: UP032 - kept in the style of the torch scripts it imitates
+
 import argparse
 
 import convlens as torch
