@@ -23,7 +23,7 @@ classes = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship"
 class FakeCIFAR10(Dataset):
     """CIFAR-10's interface (``(image, label)`` pairs, ``classes``) on synthetic images."""
 
-    def __init__(self, train=True, size=800, transform=None):
+    def __init__(self, train=True, size=600, transform=None):
         rng = np.random.default_rng(0 if train else 1)
         self.classes = list(classes)
         self.targets = rng.integers(0, 10, size=size).tolist()

@@ -97,7 +97,7 @@ def load_data(batch_size, train_size):
     train_set, test_set = load_dataset("mnist-5k")
     train_data = TensorDataset(torch.tensor(train_set.x[:train_size]),
                                torch.tensor(train_set.y[:train_size]))
-    test_data = TensorDataset(torch.tensor(test_set.x[:500]), torch.tensor(test_set.y[:500]))
+    test_data = TensorDataset(torch.tensor(test_set.x[:300]), torch.tensor(test_set.y[:300]))
     return (DataLoader(train_data, batch_size, shuffle=True),
             DataLoader(test_data, batch_size, shuffle=False))
 
@@ -107,7 +107,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--train-size", type=int, default=1000)
+    parser.add_argument("--train-size", type=int, default=640)
     args = parser.parse_args()
 
     torch.manual_seed(0)

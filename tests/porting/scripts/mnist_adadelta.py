@@ -134,7 +134,7 @@ def main():
         train_kwargs["shuffle"] = True
 
     dataset1 = mnist(train=True, limit=args.train_size)
-    dataset2 = mnist(train=False, limit=500)
+    dataset2 = mnist(train=False, limit=300)
     train_loader = DataLoader(dataset1, **train_kwargs)
     test_loader = DataLoader(dataset2, **test_kwargs)
 
