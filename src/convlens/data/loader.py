@@ -100,7 +100,7 @@ class DataLoader:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def sampler(self, epoch: int | None = None) -> Sampler:
+    def _sampler(self, epoch: int | None = None) -> Sampler:
         """The :mod:`convlens.utils.data` sampler that orders ``epoch`` (default: the next)."""
         epoch = self.epoch if epoch is None else _checks.seed(epoch, "epoch")
         if not self.shuffle:
@@ -110,7 +110,7 @@ class DataLoader:
 
     def order(self, epoch: int | None = None) -> np.ndarray:
         """The sample indices of ``epoch`` (default: the next one), in the order visited."""
-        return np.fromiter(self.sampler(epoch), dtype=np.int64, count=len(self.dataset))
+        return np.fromiter(self._sampler(epoch), dtype=np.int64, count=len(self.dataset))
 
     def _transform(self, x: np.ndarray, epoch: int, batch_index: int) -> np.ndarray:
         # spawn_key keeps this stream apart from the shuffle's: default_rng([seed, e, 0]) would
@@ -125,7 +125,7 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         epoch = self.epoch
-        batches = BatchSampler(self.sampler(epoch), self.batch_size, self.drop_last)
+        batches = BatchSampler(self._sampler(epoch), self.batch_size, self.drop_last)
         for b, index in enumerate(batches):
             x = self.dataset.x[index]
             if self.transform is not None:
