@@ -149,6 +149,26 @@ def test_shuffle_follows_manual_seed_and_explicit_generator():
         DataLoader(ds, shuffle=True, generator=5)
 
 
+class _RngHolder:
+    """What cl.Generator looks like: a seedable object holding a NumPy Generator as ``rng``."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+
+def test_a_generator_holding_a_numpy_rng_is_drawn_from():
+    ds, _ = _twin_datasets(20)
+    g = _RngHolder(4)
+    first = [y.tolist() for _, y in DataLoader(ds, batch_size=5, shuffle=True, generator=g)]
+    want = [y.tolist() for _, y in DataLoader(ds, batch_size=5, shuffle=True,
+                                              generator=np.random.default_rng(4))]
+    assert first == want
+    if hasattr(cl, "Generator"):  # the tensor-API work adds it
+        gen = cl.Generator().manual_seed(4)
+        assert [y.tolist() for _, y in DataLoader(ds, batch_size=5, shuffle=True,
+                                                  generator=gen)] == want
+
+
 @pytest.mark.parametrize("num_workers", [1, 3])
 def test_workers_give_the_same_batches_in_the_same_order(num_workers):
     ds, _ = _twin_datasets(17)

@@ -6,10 +6,12 @@ torch samplers take a ``torch.Generator``. convlens accepts:
   is needed, so ``cl.manual_seed(s)`` makes every later shuffle reproducible, as
   ``torch.manual_seed`` does;
 - a ``numpy.random.Generator``: drawn from directly, so its state advances with every epoch;
-- any object with ``manual_seed`` and ``initial_seed()`` (a ``cl.Generator`` or even a
-  ``torch.Generator``): a NumPy generator is seeded with its ``initial_seed()`` the first time
-  and reused afterwards, and re-seeded whenever ``initial_seed()`` changes. Two such generators
-  with the same seed give the same sequence of epochs.
+- a ``cl.Generator`` (anything whose ``rng`` attribute is a ``numpy.random.Generator``): its
+  ``rng`` is drawn from, so ``g.manual_seed(s)`` restarts the stream, as in torch;
+- any other object with ``manual_seed`` and ``initial_seed()`` (even a ``torch.Generator``): a
+  NumPy generator is seeded with its ``initial_seed()`` the first time and reused afterwards,
+  and re-seeded whenever ``initial_seed()`` changes. Two such generators with the same seed
+  give the same sequence of epochs.
 """
 
 from __future__ import annotations
@@ -29,11 +31,14 @@ def check_generator(generator: Any, name: str = "generator") -> Any:
     """Return ``generator`` if it is one of the accepted kinds, else raise TypeError."""
     if generator is None or isinstance(generator, np.random.Generator):
         return generator
+    if isinstance(getattr(generator, "rng", None), np.random.Generator):
+        return generator
     if callable(getattr(generator, "manual_seed", None)) and callable(
             getattr(generator, "initial_seed", None)):
         return generator
-    raise TypeError(f"{name} must be None, a numpy.random.Generator or a generator with "
-                    f"manual_seed() and initial_seed(); got {type(generator).__name__}")
+    raise TypeError(f"{name} must be None, a numpy.random.Generator, a convlens Generator or a "
+                    "generator with manual_seed() and initial_seed(); got "
+                    f"{type(generator).__name__}")
 
 
 def numpy_rng(generator: Any) -> np.random.Generator:
@@ -43,6 +48,8 @@ def numpy_rng(generator: Any) -> np.random.Generator:
         return np.random.default_rng(seed)
     if isinstance(generator, np.random.Generator):
         return generator
+    if isinstance(getattr(generator, "rng", None), np.random.Generator):
+        return generator.rng
     seed = int(generator.initial_seed())
     try:
         entry = _SEEDED.get(generator)
