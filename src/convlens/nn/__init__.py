@@ -4,7 +4,7 @@ Names, constructor arguments, defaults and ``state_dict`` keys are PyTorch's, so
 weights move between the two. Import it as ``from convlens import nn``.
 """
 
-from . import init, registry
+from . import functional, init, registry, utils
 from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .containers import Concat, ModuleList, Residual, Sequential
 from .conv import Conv1d, Conv2d, Conv3d
@@ -34,6 +34,3 @@ __all__ = [
     "Sigmoid", "Softmax", "Summary", "Tanh", "init", "register", "registry",
     "functional", "utils",
 ]
-
-# torch's import paths torch.nn.functional and torch.nn.utils
-from . import functional, utils  # noqa: E402
