@@ -31,7 +31,7 @@ from .random import manual_seed
 from .tensor import Tensor, tensor
 
 _LAZY_MODULES = ("conv", "data", "explain", "image", "interop", "models", "nn", "optim",
-                 "random", "signal", "train", "cli", "io")
+                 "random", "signal", "train", "cli", "io", "utils")
 _LAZY_ATTRIBUTES = {"save": "io", "load": "io", "fit": "train", "History": "train",
                     "Trainer": "train"}
 
@@ -50,8 +50,3 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f".{_LAZY_ATTRIBUTES[name]}", __name__)
         return getattr(module, name)
     raise AttributeError(f"module 'convlens' has no attribute {name!r}")
-
-
-# torch.utils.data's home: convlens.utils.data, loaded on first use like the modules above.
-_LAZY_MODULES = (*_LAZY_MODULES, "utils")
-__all__ += ["utils"]
