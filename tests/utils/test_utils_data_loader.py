@@ -255,6 +255,18 @@ def test_iterable_dataset_matches_torch_and_shards_across_workers():
     assert parallel == [[0, 2], [1, 3], [4, 6], [5, 7]]  # round-robin over the workers
     with pytest.raises(ValueError, match="expected unspecified shuffle option"):
         DataLoader(_Stream(3), shuffle=True)
+    with pytest.raises(ValueError, match="batch_size should be a positive integer value"):
+        DataLoader(_Stream(3), batch_size=0)
+
+
+def test_iterable_worker_errors_reach_the_main_thread():
+    class Broken(IterableDataset):
+        def __iter__(self):
+            yield 1
+            raise OSError("the stream broke")
+
+    with pytest.raises(OSError, match="the stream broke"):
+        list(DataLoader(Broken(), batch_size=1, num_workers=2))
 
 
 def test_subset_concat_and_random_split():
@@ -281,6 +293,11 @@ def test_random_sampler_with_replacement_and_num_samples():
     assert sorted(chained[:4]) == sorted(chained[4:]) == [0, 1, 2, 3]
     drawn = list(RandomSampler(range(3), replacement=True, num_samples=30, generator=rng))
     assert set(drawn) <= {0, 1, 2} and len(drawn) == 30
+    with pytest.raises(ValueError, match="num_samples should be a positive integer value, "
+                                         "but got num_samples=0"):
+        RandomSampler([])
+    with pytest.raises(ValueError, match="num_samples should be a positive integer value"):
+        torch.utils.data.RandomSampler([])
 
 
 def test_reachable_through_an_aliased_import():

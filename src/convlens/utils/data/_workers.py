@@ -126,22 +126,27 @@ def iterable_batches(make_batches: Callable[[], Iterator[Any]], infos: list[Work
     outputs = [queue.Queue(maxsize=prefetch) for _ in range(n)]
     stop = threading.Event()
 
+    def put(w: int, item: Any) -> bool:
+        """Hand ``item`` over unless the loader has stopped listening; False if it has."""
+        while not stop.is_set():
+            try:
+                outputs[w].put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def loop(w: int) -> None:
-        if not _start(infos[w], init_fn, outputs[w]):
-            return
+        _local.info = infos[w]
         try:
+            if init_fn is not None:
+                init_fn(w)
             for batch in make_batches():
-                while not stop.is_set():
-                    try:
-                        outputs[w].put(batch, timeout=0.05)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(w, batch):
                     return
-            outputs[w].put(_DONE)
+            put(w, _DONE)
         except BaseException as error:  # noqa: BLE001 - handed to the main thread
-            outputs[w].put(_Failure(error, w))
+            put(w, _Failure(error, w))
 
     for w in range(n):
         threading.Thread(target=loop, args=(w,), daemon=True).start()

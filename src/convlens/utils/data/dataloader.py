@@ -11,7 +11,7 @@ from . import _workers
 from ._generator import check_generator, numpy_rng
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, boolean, positive
 
 __all__ = ["DataLoader"]
 
@@ -106,6 +106,9 @@ class DataLoader:
             if sampler is not None or batch_sampler is not None:
                 raise ValueError("DataLoader with IterableDataset: expected unspecified "
                                  "sampler and batch_sampler options")
+            if batch_size is not None:
+                positive(batch_size, "batch_size")
+            boolean(drop_last, "drop_last")
         self.batch_size = None if batch_sampler is not None else batch_size
         self.sampler, self.batch_sampler = self._samplers(batch_size, shuffle, sampler,
                                                           batch_sampler, drop_last)

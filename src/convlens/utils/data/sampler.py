@@ -43,13 +43,13 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-def _positive(value: Any, name: str) -> int:
+def positive(value: Any, name: str) -> int:
     if not isinstance(value, Integral) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{name} should be a positive integer value, but got {name}={value}")
     return int(value)
 
 
-def _boolean(value: Any, name: str) -> bool:
+def boolean(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"{name} should be a boolean value, but got {name}={value}")
     return value
@@ -81,10 +81,13 @@ class RandomSampler(Sampler):
     def __init__(self, data_source: Sized, replacement: bool = False,
                  num_samples: int | None = None, generator: Any = None) -> None:
         self.data_source = data_source
-        self.replacement = _boolean(replacement, "replacement")
-        self._num_samples = None if num_samples is None else _positive(num_samples,
+        self.replacement = boolean(replacement, "replacement")
+        self._num_samples = None if num_samples is None else positive(num_samples,
                                                                        "num_samples")
         self.generator = check_generator(generator)
+        if self.num_samples <= 0:
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={self.num_samples}")
 
     @property
     def num_samples(self) -> int:
@@ -137,8 +140,8 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
                  generator: Any = None) -> None:
-        self.num_samples = _positive(num_samples, "num_samples")
-        self.replacement = _boolean(replacement, "replacement")
+        self.num_samples = positive(num_samples, "num_samples")
+        self.replacement = boolean(replacement, "replacement")
         self.weights = np.asarray(weights, dtype=np.float64)
         if self.weights.ndim != 1:
             raise ValueError("weights should be a 1d sequence but given weights have shape "
@@ -172,8 +175,8 @@ class BatchSampler(Sampler):
     def __init__(self, sampler: Sampler | Iterable[int], batch_size: int,
                  drop_last: bool) -> None:
         self.sampler = sampler
-        self.batch_size = _positive(batch_size, "batch_size")
-        self.drop_last = _boolean(drop_last, "drop_last")
+        self.batch_size = positive(batch_size, "batch_size")
+        self.drop_last = boolean(drop_last, "drop_last")
 
     def __iter__(self) -> Iterator[list[int]]:
         batch: list[int] = []
