@@ -39,7 +39,7 @@ def test_functional_forwards_the_error_and_rejects_unknown_names():
     with pytest.raises(ValueError, match=r"algorithm='winograd' cannot compute .* stride"):
         F.conv2d(x, w, stride=2, algorithm="winograd")
     with pytest.raises(ValueError, match=r"algorithm must be one of 'auto', 'direct', 'gemm', "
-                                         r"'winograd', 'fft'; got 'cudnn'"):
+                                         r"'winograd', 'fft', 'compiled'; got 'cudnn'"):
         F.conv2d(x, w, algorithm="cudnn")
 
 

@@ -33,9 +33,10 @@ from .context import ConvContext
 from .geometry import ConvSpec
 from .padding import pad, pad_adjoint
 
-# Multiply-adds below which a call runs on one thread (measured with
-# benchmarks/profile_step.py --crossover on the 2-core machine; see docs/performance.md).
-SERIAL_BELOW = 200_000
+# Multiply-adds below which a call runs on one thread. Measured on the shared 2-core machine
+# under load (about 11 runnable processes): a 2-thread launch cost about 27 ms whatever the
+# size, and 2 threads first won at about 7 million multiply-adds (docs/performance.md).
+SERIAL_BELOW = 4_000_000
 
 _enabled = True
 _kernels: ModuleType | None = None
@@ -46,7 +47,7 @@ class _CompiledCapabilities(Capabilities):
 
     def unsupported(self, w_shape: tuple[int, ...], spec: ConvSpec) -> str | None:
         if not available():
-            return "anything: numba is not installed or the engine is disabled"
+            return "any convolution without numba (pip install 'convlens[jit]') or while disabled"
         return super().unsupported(w_shape, spec)
 
 
@@ -68,9 +69,9 @@ def set_enabled(enabled: bool) -> None:
     if not isinstance(enabled, bool):
         raise TypeError(f"enabled must be a bool; got {type(enabled).__name__}")
     _enabled = enabled
-    from . import choose
+    from .choose import _priced
 
-    choose._priced.cache_clear()
+    _priced.cache_clear()
 
 
 @contextlib.contextmanager

@@ -113,7 +113,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         Split channels into groups; ``groups == C_in`` is a depthwise convolution.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}, default "zeros"
         How the padding is filled (as in ``torch.nn.Conv2d``).
-    algorithm : {"auto", "direct", "gemm", "winograd", "fft"}, default "auto"
+    algorithm : {"auto", "direct", "gemm", "winograd", "fft", "compiled"}, default "auto"
         Which engine computes it. ``"auto"`` lets :func:`convlens.conv.choose` pick the one
         with the lowest estimated cost (see :func:`convlens.conv.explain`); forcing an engine
         that cannot compute this convolution (``"winograd"`` needs a 3x3 kernel, stride 1
