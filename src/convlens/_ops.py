@@ -7,6 +7,7 @@ closure mapping ``grad_output`` to one gradient per input (``None`` for inputs w
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
+@functools.cache
 def _tensor_cls():
+    # cached: an import statement on every op cost ~1 µs per call (see profile_step.py)
     from .tensor import Tensor
 
     return Tensor

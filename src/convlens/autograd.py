@@ -145,9 +145,14 @@ def _topological_order(root: Tensor) -> list[Tensor]:
 
 def run_backward(root: Tensor, grad: np.ndarray) -> None:
     """Propagate ``grad`` (d loss / d root) back through the graph into leaf ``.grad`` fields."""
+    grads: dict[int, np.ndarray] = {id(root): grad}
+    with no_grad():     # once for the whole pass, not once per node (as torch: no graph)
+        _propagate(root, grads)
+
+
+def _propagate(root: Tensor, grads: dict[int, np.ndarray]) -> None:
     from .tensor import Tensor
 
-    grads: dict[int, np.ndarray] = {id(root): grad}
     for tensor in _topological_order(root):
         g = grads.pop(id(tensor), None)
         if g is None:
@@ -163,8 +168,7 @@ def run_backward(root: Tensor, grad: np.ndarray) -> None:
         if node is None:
             continue
         node.check_versions(tensor)
-        with no_grad():
-            input_grads = node.backward(g)
+        input_grads = node.backward(g)
         for parent, parent_grad in zip(node.inputs, input_grads):
             if parent_grad is None or not parent.requires_grad:
                 continue
