@@ -38,6 +38,10 @@ from .padding import pad, pad_adjoint
 # size, and 2 threads first won at about 7 million multiply-adds (docs/performance.md).
 SERIAL_BELOW = 4_000_000
 
+# Output channels per group from which forward runs the kernel that vectorizes over them;
+# below it, the one that vectorizes along output rows (depthwise, LeNet's first layer).
+CHANNELS_INNERMOST = 8
+
 _enabled = True
 _kernels: ModuleType | None = None
 
@@ -134,8 +138,13 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
     xp = _lift(pad(x, spec.padding), spec.nd)
     out = np.empty((x.shape[0], w.shape[0], *out_size), dtype=x.dtype)
     _threads_for(_macs(x.shape, w.shape, spec))
-    kernels.forward(xp, _lift(w.astype(x.dtype, copy=False), spec.nd), *_as_2d(spec),
-                    spec.groups, _lift(out, spec.nd))
+    w = _lift(w.astype(x.dtype, copy=False), spec.nd)
+    G = spec.groups
+    if w.shape[0] // G >= CHANNELS_INNERMOST:     # vectorize over output channels
+        wt = np.ascontiguousarray(w.reshape(G, -1, *w.shape[1:]).transpose(0, 2, 3, 4, 1))
+        kernels.forward_channels(xp, wt, *_as_2d(spec), _lift(out, spec.nd))
+    else:                                         # vectorize along output rows
+        kernels.forward(xp, w, *_as_2d(spec), G, _lift(out, spec.nd))
     return out
 
 
