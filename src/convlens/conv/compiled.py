@@ -107,7 +107,7 @@ def _threads_for(work: int) -> int:
     """Threads for a call of ``work`` multiply-adds: one below the crossover, else the budget."""
     import numba
 
-    budget = min(_threads.get_num_threads(), numba.config.NUMBA_NUM_THREADS)
+    budget = min(_threads.threads_for(work), numba.config.NUMBA_NUM_THREADS)
     threads = 1 if work < SERIAL_BELOW else budget
     numba.set_num_threads(threads)
     return threads

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _validate
 from ..autograd import is_grad_enabled
-from ..conv import geometry
+from ..conv import _threads, geometry
 from ..conv.choose import choose, engine
 from ..conv.context import ConvContext
 from ..conv.padding import PADDING_MODES
@@ -36,7 +36,11 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     ctx = ConvContext(weight=weight, version=weight.version, save=training)
     name = choose(x.shape, weight.shape, spec, algorithm, dtype=x.dtype,
                   requires_grad=training, ctx=ctx)
-    out = _forward(engine(name), x._data, weight._data, spec, ctx)
+    # multiply-adds of one pass: small convolutions run on one thread (see conv._threads)
+    work = x.shape[0] * int(np.prod(weight.shape)) * int(np.prod(
+        spec.output_size(x.shape[2:], weight.shape[2:])))
+    with _threads.for_work(work):
+        out = _forward(engine(name), x._data, weight._data, spec, ctx)
     if bias is not None:
         out += bias._data.reshape(-1, *(1,) * nd)
     inputs = (x, weight) if bias is None else (x, weight, bias)
@@ -44,8 +48,12 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
 
     def backward(grad_output):
         grad_output = np.ascontiguousarray(grad_output)
-        grad_input = grad_weight = None
         empty = grad_output.size == 0 or x._data.size == 0
+        with _threads.for_work(work):
+            return _backward(grad_output, empty)
+
+    def _backward(grad_output, empty):
+        grad_input = grad_weight = None
         if x.requires_grad:
             grad_input = np.zeros(x.shape, x.dtype) if empty else conv_engine.grad_input(
                 grad_output, weight._data, x.shape, spec, ctx=ctx)
