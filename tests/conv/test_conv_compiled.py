@@ -157,3 +157,25 @@ def test_import_convlens_does_not_import_numba():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_small_work_runs_on_one_thread_and_the_budget_comes_back():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from convlens.conv import _threads
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                if i["user_api"] == "blas"]
+
+    previous = cl.get_num_threads()
+    try:
+        cl.set_num_threads(2)
+        with _threads.for_work(10):
+            assert cl.get_num_threads() == 1
+            assert set(blas_threads()) <= {1}
+        assert cl.get_num_threads() == 2
+        assert set(blas_threads()) <= {2}
+        with _threads.for_work(10**12):
+            assert cl.get_num_threads() == 2
+    finally:
+        cl.set_num_threads(previous)
