@@ -96,11 +96,12 @@ _PARALLEL_MIN = 1 << 16        # elements; below this a thread hand-off costs mo
 # -- one thread for small operations -------------------------------------------------------
 # Multiply-adds below which an operation runs on one thread (BLAS, scipy.fft, the pool and
 # numba alike). On a busy machine (load average above the core count) a 2-thread OpenBLAS
-# product cost 40-60 ms whatever its size, and one thread stayed faster up to 10**9
-# multiply-adds (docs/performance.md, "One thread budget"); on a quiet one a thread hand-off
-# costs tens of microseconds, a few million multiply-adds.
+# product cost 40-60 ms whatever its size, one thread stayed faster at every size measured
+# (up to 10**9 multiply-adds), and a 1.2 * 10**9 Winograd layer on 2 threads took 8x its
+# quiet time (docs/performance.md, "One thread budget"): busy means one thread. On a quiet
+# machine a thread hand-off costs tens of microseconds, a few million multiply-adds.
 SERIAL_BELOW_QUIET = 2_000_000
-SERIAL_BELOW_BUSY = 1_000_000_000
+SERIAL_BELOW_BUSY = 10**12
 
 _local = threading.local()
 _blas: dict[str, object] = {}
