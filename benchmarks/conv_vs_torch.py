@@ -2,6 +2,7 @@
 
     python benchmarks/conv_vs_torch.py                 # all layers, all engines
     python benchmarks/conv_vs_torch.py --only vgg-3x3 large-k15 --repeats 9
+    python benchmarks/conv_vs_torch.py --only lenet-c1 lenet-c2 --busy   # also one core busy
 
 For each layer it times, interleaved in one process with one thread count (default: all
 cores, for BLAS, torch, scipy.fft and convlens alike):
@@ -17,6 +18,8 @@ Each round runs every contender 3 times in a row (see ``_timing.interleaved``); 
 reported. Engines more than ``--prune`` times slower than the fastest on their warm-up call
 are timed once only. It prints a table of median times and ratios convlens/torch (lower is
 better) and writes JSON and a PNG (``--out``, default benchmarks/results/conv_vs_torch.*).
+``--busy`` times every layer a second time while a background process (started and stopped
+here) keeps one core busy, and prints each library's busy/quiet forward+backward time.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _busy import busy_core
 from _timing import CONFIGS, conv_args, default_threads, interleaved, load_configs, threads
 
 import convlens as cl
@@ -146,6 +150,15 @@ def print_table(results: list[dict]) -> None:
               f"{ab:6.2f} ({bb:>5})")
 
 
+def print_busy_ratios(quiet: list[dict], busy: list[dict]) -> None:
+    """Busy/quiet forward+backward time per layer, for convlens auto and for torch."""
+    print(f"\n{'layer':<12} {'busy/quiet f+b':>15} {'torch busy/quiet':>17}")
+    for q, b in zip(quiet, busy):
+        mq, mb = q["forward_backward"]["median_s"], b["forward_backward"]["median_s"]
+        print(f"{q['name']:<12} {mb['auto'] / mq['auto']:15.2f} "
+              f"{mb['torch'] / mq['torch']:17.2f}")
+
+
 def plot(results: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -179,17 +192,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-engines", action="store_true", help="time auto and torch only")
     parser.add_argument("--budget", type=float, default=60.0,
                         help="seconds per layer and pass after which rounds stop (min 3)")
+    parser.add_argument("--busy", action="store_true",
+                        help="time again with one core kept busy by a background process")
     parser.add_argument("--out", type=Path,
                         default=Path(__file__).parent / "results" / "conv_vs_torch")
     args = parser.parse_args(argv)
     configs = [c for c in load_configs(args.configs) if not args.only or c["name"] in args.only]
-    results = []
-    with threads(args.threads):
-        for config in configs:
-            results.append(bench_layer(config, args.repeats, args.prune, not args.no_engines,
-                                       args.budget))
-            print(f"  done {config['name']}", flush=True)
+    results, busy_results = [], []
+    for busy, into in ((False, results), (True, busy_results))[:1 + args.busy]:
+        with threads(args.threads), busy_core(busy):
+            for config in configs:
+                into.append(bench_layer(config, args.repeats, args.prune, not args.no_engines,
+                                        args.budget))
+                print(f"  done {config['name']}{' (busy)' if busy else ''}", flush=True)
     print_table(results)
+    if busy_results:
+        print("\nwith one core kept busy:")
+        print_table(busy_results)
+        print_busy_ratios(results, busy_results)
     import torch
 
     meta = {"threads": args.threads, "repeats": args.repeats, "block": 3,
@@ -197,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             "numpy": np.__version__, "machine": platform.machine(),
             "processor": platform.processor(), "python": platform.python_version()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps({"meta": meta, "layers": results},
-                                                        indent=1))
+    args.out.with_suffix(".json").write_text(json.dumps(
+        {"meta": meta, "layers": results, "busy_layers": busy_results}, indent=1))
     plot(results, args.out.with_suffix(".png"))
     return 0
 

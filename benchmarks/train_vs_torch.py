@@ -2,13 +2,16 @@
 
     python benchmarks/train_vs_torch.py                  # both models, full runs (a few minutes)
     python benchmarks/train_vs_torch.py --quick          # 300 steps each, for a smoke check
+    python benchmarks/train_vs_torch.py --quick --busy   # also with one core kept busy
 
 Both frameworks start from the same weights (convlens's init, copied into torch through the
 state_dict), see the same batches in the same order, and use the same optimizer settings:
 - mnist1d_cnn on MNIST-1D with the paper's setup (Adam, lr 1e-2, batch 100, 8,000 steps);
 - lenet5 on mnist-5k as `convlens train` runs it (Adam, lr 3e-3, batch 64, 10 epochs).
 It prints time per step for each, the ratio convlens/torch (below 1.0: convlens is faster)
-and both final test accuracies, and writes the table as JSON.
+and both final test accuracies, and writes the table as JSON. ``--busy`` runs everything a
+second time while a background process (started and stopped by the benchmark) keeps one core
+busy, and prints each library's busy/quiet time per step.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 
 import numpy as np
 import torch
+from _busy import busy_core
 
 import convlens as cl
 from convlens import functional as F
@@ -97,29 +101,47 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=list(SETUPS), choices=list(SETUPS))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", default="train_vs_torch.json")
+    parser.add_argument("--busy", action="store_true",
+                        help="run again with one core kept busy by a background process")
+    parser.add_argument("--steps", type=int, help="steps per model (overrides --quick)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    cl.set_num_threads(args.threads)
     rows = []
     for name in args.models:
         setup = SETUPS[name]
         train, test = cl.data.load_dataset(setup["dataset"])
-        steps = 300 if args.quick else setup["steps"]
+        steps = args.steps or (300 if args.quick else setup["steps"])
         data = batches(train, setup["batch_size"], steps, seed=0)
-        initial, ours, our_accuracy = run_convlens(name, setup, data, test)
-        theirs, their_accuracy = run_torch(name, setup, data, test, initial)
-        rows.append({"model": name, "steps": steps,
-                     "convlens_ms_per_step": 1000 * ours / steps,
-                     "torch_ms_per_step": 1000 * theirs / steps, "ratio": ours / theirs,
-                     "convlens_test_accuracy": our_accuracy,
-                     "torch_test_accuracy": their_accuracy})
-    print(f"{'model':<12} {'steps':>6} {'convlens ms':>12} {'torch ms':>9} {'ratio':>6} "
-          f"{'acc convlens':>13} {'acc torch':>10}")
-    for r in rows:
-        print(f"{r['model']:<12} {r['steps']:>6} {r['convlens_ms_per_step']:>12.2f} "
-              f"{r['torch_ms_per_step']:>9.2f} {r['ratio']:>6.2f} "
-              f"{r['convlens_test_accuracy']:>13.4f} {r['torch_test_accuracy']:>10.4f}")
+        for busy in (False, True) if args.busy else (False,):
+            with busy_core(busy):
+                initial, ours, our_accuracy = run_convlens(name, setup, data, test)
+                theirs, their_accuracy = run_torch(name, setup, data, test, initial)
+            rows.append({"model": name, "steps": steps, "load": "busy" if busy else "quiet",
+                         "convlens_ms_per_step": 1000 * ours / steps,
+                         "torch_ms_per_step": 1000 * theirs / steps, "ratio": ours / theirs,
+                         "convlens_test_accuracy": our_accuracy,
+                         "torch_test_accuracy": their_accuracy})
+    print_rows(rows)
     with open(args.json, "w") as stream:
         json.dump(rows, stream, indent=2)
+
+
+def print_rows(rows: list[dict]) -> None:
+    print(f"{'model':<12} {'load':>5} {'steps':>6} {'convlens ms':>12} {'torch ms':>9} "
+          f"{'ratio':>6} {'acc convlens':>13} {'acc torch':>10}")
+    for r in rows:
+        print(f"{r['model']:<12} {r['load']:>5} {r['steps']:>6} "
+              f"{r['convlens_ms_per_step']:>12.2f} {r['torch_ms_per_step']:>9.2f} "
+              f"{r['ratio']:>6.2f} {r['convlens_test_accuracy']:>13.4f} "
+              f"{r['torch_test_accuracy']:>10.4f}")
+    quiet = {r["model"]: r for r in rows if r["load"] == "quiet"}
+    for r in rows:
+        if r["load"] == "busy":
+            q = quiet[r["model"]]
+            print(f"{r['model']}: busy/quiet time per step: convlens "
+                  f"{r['convlens_ms_per_step'] / q['convlens_ms_per_step']:.2f}, torch "
+                  f"{r['torch_ms_per_step'] / q['torch_ms_per_step']:.2f}")
 
 
 if __name__ == "__main__":

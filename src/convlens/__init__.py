@@ -119,6 +119,7 @@ _LAZY_MODULES = ("conv", "data", "explain", "image", "interop", "models", "nn", 
                  "autograd", "dask", "utils")
 _LAZY_ATTRIBUTES = {"save": "io", "load": "io", "fit": "train", "History": "train",
                     "Trainer": "train"}
+_LAZY_ATTRIBUTES.update({"set_num_threads": "threads", "get_num_threads": "threads"})
 
 __all__ = [
     "Tensor", "__version__", "arange", "as_tensor", "cat", "enable_grad", "eye", "fit",
@@ -126,6 +127,7 @@ __all__ = [
     "load", "manual_seed", "no_grad", "ones", "rand", "randn", "save", "stack", "tensor",
     "where", "zeros", *_LAZY_MODULES,
 ]
+__all__ += ["get_num_threads", "set_num_threads"]
 
 # torch's dtype spellings that share a builtin's name (``torch.float``, ``torch.int``,
 # ``torch.bool``) exist only as attributes of the package.

@@ -20,6 +20,7 @@ TOLERANCE = {
     "gemm": {np.float32: 1e-6, np.float64: 1e-13},
     "winograd": {np.float32: 2e-5, np.float64: 1e-12},
     "fft": {np.float32: 2e-5, np.float64: 1e-12},
+    "compiled": {np.float32: 2e-6, np.float64: 1e-13},
 }
 
 

@@ -39,12 +39,14 @@ def test_functional_forwards_the_error_and_rejects_unknown_names():
     with pytest.raises(ValueError, match=r"algorithm='winograd' cannot compute .* stride"):
         F.conv2d(x, w, stride=2, algorithm="winograd")
     with pytest.raises(ValueError, match=r"algorithm must be one of 'auto', 'direct', 'gemm', "
-                                         r"'winograd', 'fft'; got 'cudnn'"):
+                                         r"'winograd', 'fft', 'compiled'; got 'cudnn'"):
         F.conv2d(x, w, algorithm="cudnn")
 
 
 def test_every_forced_engine_runs_what_it_declares():
     for name in conv.ENGINES:
+        if name == "compiled" and not conv.compiled.available():
+            continue            # without numba: ImportError, see test_conv_compiled.py
         assert choose((1, 4, 9, 9), (4, 4, 3, 3), _spec(), name) == name
 
 

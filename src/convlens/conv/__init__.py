@@ -1,6 +1,7 @@
 """Convolution engines on plain ndarrays, and the choice between them.
 
-Each engine (``direct``, ``gemm``, ``winograd``, ``fft``) provides ``forward``, ``grad_input``
+Each engine (``direct``, ``gemm``, ``winograd``, ``fft``, and ``compiled`` when the optional
+numba is installed) provides ``forward``, ``grad_input``
 and ``grad_weight`` and declares its ``CAPABILITIES``; :mod:`convlens.conv.choose` is the only
 place that picks one. :func:`explain` shows the chooser's reasoning, :func:`autotune` switches
 to measured choice, :data:`SPECTRA` is the filter-spectrum cache, and

@@ -8,8 +8,12 @@ a result: each chunk is computed the same way whichever thread runs it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib.util
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -28,8 +32,13 @@ def _cores() -> int:
 
 
 def get_num_threads() -> int:
-    """Threads the conv engines use for FFTs and chunked NumPy work (default: all cores)."""
-    return _num_threads if _num_threads is not None else _cores()
+    """Threads the conv engines use for FFTs and chunked NumPy work (default: all cores).
+
+    Inside :func:`for_work` for a small operation this is 1.
+    """
+    budget = _num_threads if _num_threads is not None else _cores()
+    limit = getattr(_local, "limit", None)
+    return budget if limit is None else min(budget, limit)
 
 
 def set_num_threads(num_threads: int | None) -> None:
@@ -41,6 +50,7 @@ def set_num_threads(num_threads: int | None) -> None:
     if num_threads is not None:
         num_threads = _validate.positive_int(num_threads, "num_threads")
     _num_threads = num_threads
+    _blas.clear()                    # re-read the BLAS libraries and their count next time
     if _pool is not None:
         _pool.shutdown(wait=False)
         _pool = None
@@ -80,3 +90,68 @@ def parallel_copy(source: np.ndarray) -> np.ndarray:
 
 
 _PARALLEL_MIN = 1 << 16        # elements; below this a thread hand-off costs more than it saves
+
+
+# -- one thread for small operations -------------------------------------------------------
+# Multiply-adds below which an operation runs on one thread (BLAS, scipy.fft, the pool and
+# numba alike). On a busy machine a 2-thread OpenBLAS product cost 40-60 ms whatever its size
+# and one thread stayed faster up to 10**9 multiply-adds; on a quiet one a thread hand-off
+# costs tens of microseconds, while 10**8 multiply-adds take about a millisecond on one core
+# (docs/performance.md, "One thread budget"). The rule is fixed, never read from the machine's
+# load: a float32 BLAS sum can differ in its last bit between thread counts, and a run must give
+# the same numbers however busy the machine is (resume is bit for bit).
+SERIAL_BELOW = 100_000_000
+
+_local = threading.local()
+_blas: dict[str, object] = {}
+
+
+def threads_for(work: int) -> int:
+    """Threads for an operation of ``work`` multiply-adds under the current budget."""
+    budget = get_num_threads()
+    return 1 if budget > 1 and work < SERIAL_BELOW else budget
+
+
+def _blas_setter() -> Callable[[int | list[int]], list[int]] | None:
+    """A fast setter of the BLAS thread count (threadpoolctl, found once), or ``None``."""
+    if "set" not in _blas:
+        _blas["set"] = None
+        if importlib.util.find_spec("threadpoolctl") is not None:
+            from threadpoolctl import ThreadpoolController
+
+            libs = ThreadpoolController().select(user_api="blas").lib_controllers
+            if libs:
+                _blas["set"] = functools.partial(_set_blas, libs)
+    return _blas["set"]  # type: ignore[return-value]
+
+
+def _set_blas(libs: list, counts: int | list[int]) -> list[int]:
+    """Set each BLAS library's thread count; return the counts they had."""
+    previous = [lib.num_threads for lib in libs]
+    for lib, n in zip(libs, counts if isinstance(counts, list) else [counts] * len(libs)):
+        lib.set_num_threads(n)
+    return previous
+
+
+@contextlib.contextmanager
+def for_work(work: int) -> Iterator[None]:
+    """Run the body on one thread if ``work`` multiply-adds are too few to split.
+
+    Sets BLAS to one thread for the duration (restoring the budget after) and makes
+    :func:`get_num_threads` return 1 in this thread, so scipy.fft, the pool and the compiled
+    engine follow. The choice depends only on ``work`` and the budget, so a given model and
+    batch always runs with the same thread counts and gives the same numbers.
+    """
+    threads = threads_for(work)
+    if threads >= get_num_threads() or getattr(_local, "limit", None) is not None:
+        yield
+        return
+    set_blas = _blas_setter()
+    _local.limit = threads
+    previous = set_blas(threads) if set_blas is not None else None
+    try:
+        yield
+    finally:
+        _local.limit = None
+        if set_blas is not None:
+            set_blas(previous)

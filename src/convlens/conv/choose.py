@@ -17,14 +17,14 @@ from types import ModuleType
 import numpy as np
 
 from .. import _validate
-from . import cost_model, direct, fft, gemm, nonfinite, winograd
+from . import compiled, cost_model, direct, fft, gemm, nonfinite, winograd
 from . import tuning as _autotune
 from .context import ConvContext
 from .geometry import ConvSpec
 from .spectrum_cache import SPECTRA
 
 ENGINES: dict[str, ModuleType] = {"direct": direct, "gemm": gemm, "winograd": winograd,
-                                  "fft": fft}
+                                  "fft": fft, "compiled": compiled}
 ALGORITHMS = ("auto", *ENGINES)
 
 
@@ -101,6 +101,8 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
         convolution.
     """
     _validate.one_of(algorithm, ALGORITHMS, "algorithm")
+    if algorithm == "compiled":
+        compiled.require()      # ImportError naming the extra when numba is missing
     if algorithm != "auto":
         reason = unsupported(algorithm, w_shape, spec)
         if reason is not None:

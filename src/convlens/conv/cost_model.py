@@ -29,6 +29,8 @@ import math
 from collections import Counter
 
 from . import _columns, winograd
+from ._compiled_cost import CONSTANTS as _COMPILED_CONSTANTS
+from ._compiled_cost import compiled_features
 from ._fft_plan import factor_cost
 from .fft import plan_for
 from .geometry import ConvSpec
@@ -53,7 +55,12 @@ CONSTANTS: dict[str, float] = {
 # Winograd's time depends on how its strided tile gathers fare on the image size, which the
 # features capture least well (its estimates are off by up to 1.7x on small images), so it
 # must look 15% cheaper than the alternatives to be chosen.
-MARGIN: dict[str, float] = {"direct": 1.0, "gemm": 1.0, "winograd": 1.15, "fft": 1.0}
+# The compiled engine must look 2x cheaper: its constants are medians over loop orders that
+# differ 5x in speed per multiply-add, its estimate assumes the full thread budget, and a
+# wrong pick costs the first call a compilation (10-70 s). On depthwise 3x3 it was measured
+# level with gemm on one thread, where its estimate claimed 1.6-2x.
+MARGIN: dict[str, float] = {"direct": 1.0, "gemm": 1.0, "winograd": 1.15, "fft": 1.0,
+                            "compiled": 2.0}
 
 PASSES = ("forward", "grad_input", "grad_weight")
 
@@ -161,7 +168,8 @@ def fft_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str,
 
 
 FEATURES = {"direct": direct_features, "gemm": gemm_features, "winograd": winograd_features,
-            "fft": fft_features}
+            "fft": fft_features, "compiled": compiled_features}
+CONSTANTS.update(_COMPILED_CONSTANTS)
 
 
 def features(engine: str, x_shape, w_shape, spec: ConvSpec, itemsize: int = 4,

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _validate
 from ..autograd import is_grad_enabled
-from ..conv import geometry
+from ..conv import _threads, geometry
 from ..conv.choose import choose, runner
 from ..conv.context import ConvContext
 from ..conv.padding import PADDING_MODES
@@ -37,7 +37,11 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     ctx = ConvContext(weight=weight, version=weight.version, save=training)
     name = choose(x.shape, weight.shape, spec, algorithm, dtype=x.dtype,
                   requires_grad=training, ctx=ctx)
-    out = _forward(name, x._data, weight._data, spec, ctx)
+    # multiply-adds of one pass: small convolutions run on one thread (see conv._threads)
+    work = x.shape[0] * int(np.prod(weight.shape)) * int(np.prod(
+        spec.output_size(x.shape[2:], weight.shape[2:])))
+    with _threads.for_work(work):
+        out = _forward(name, x._data, weight._data, spec, ctx)
     if bias is not None:
         out += bias._data.reshape(-1, *(1,) * nd)
     inputs = (x, weight) if bias is None else (x, weight, bias)
@@ -45,8 +49,12 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     @np.errstate(invalid="ignore", over="ignore")
     def backward(grad_output):
         grad_output = np.ascontiguousarray(grad_output)
-        grad_input = grad_weight = None
         empty = grad_output.size == 0 or x._data.size == 0
+        with _threads.for_work(work):
+            return _backward(grad_output, empty)
+
+    def _backward(grad_output, empty):
+        grad_input = grad_weight = None
         if x.requires_grad:
             grad_input = np.zeros(x.shape, x.dtype) if empty else runner(
                 name, "grad_input", grad_output, weight._data)(
@@ -132,7 +140,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         Split channels into groups; ``groups == C_in`` is a depthwise convolution.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}, default "zeros"
         How the padding is filled (as in ``torch.nn.Conv2d``).
-    algorithm : {"auto", "direct", "gemm", "winograd", "fft"}, default "auto"
+    algorithm : {"auto", "direct", "gemm", "winograd", "fft", "compiled"}, default "auto"
         Which engine computes it. ``"auto"`` lets :func:`convlens.conv.choose` pick the one
         with the lowest estimated cost (see :func:`convlens.conv.explain`); forcing an engine
         that cannot compute this convolution (``"winograd"`` needs a 3x3 kernel, stride 1

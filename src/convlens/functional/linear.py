@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _ops, _validate
+from ..conv import _threads
 from ..tensor import Tensor
 
 
@@ -59,11 +60,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         if b.shape != (w.shape[0],):
             raise ValueError(f"linear expects bias of shape ({w.shape[0]},); got {b.shape}")
         _validate.same_dtype(x.dtype, b.dtype, ("input", "bias"), "linear")
-    out = x._data @ w._data.T
+    work = x._data.size * w.shape[0]       # multiply-adds: small products run on one thread
+    with _threads.for_work(work):
+        out = x._data @ w._data.T
     if b is not None:
         out += b._data
 
     def backward(g):
+        with _threads.for_work(work):
+            return _backward(g)
+
+    def _backward(g):
         g2 = g.reshape(-1, g.shape[-1])
         grad_x = g @ w._data if x.requires_grad else None
         grad_w = g2.T @ x._data.reshape(-1, x.shape[-1]) if w.requires_grad else None

@@ -1,0 +1,181 @@
+"""The compiled engine against torch, with and without the compiler, and the thread budget.
+
+The engine-vs-direct suites (``test_conv_engines.py``, ``test_conv_functional_engines.py``)
+already run ``compiled`` like every other engine. Here the ``compiled_on`` fixture runs the
+same functional checks twice, with the engine enabled and disabled
+(``conv.compiled.enabled``), so that both ways are covered in one test run, whether or not
+numba is installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import convlens as cl
+from convlens import conv
+from convlens import functional as F
+from convlens.conv import compiled
+
+torch = pytest.importorskip("torch")
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
+needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="needs numba (convlens[jit])")
+
+LAYERS = [   # (x_shape, w_shape, stride, padding, dilation, groups)
+    ((3, 1, 28, 28), (6, 1, 5, 5), 1, 2, 1, 1),          # lenet-c1
+    ((3, 6, 14, 14), (16, 6, 5, 5), 1, 0, 1, 1),         # lenet-c2
+    ((4, 1, 40), (25, 1, 5), 2, 1, 1, 1),                # mnist1d-c1
+    ((4, 25, 20), (25, 25, 3), 2, 1, 1, 1),              # mnist1d-c2
+    ((2, 8, 11, 9), (8, 1, 3, 3), 1, 1, 1, 8),           # depthwise
+    ((2, 4, 13, 12), (6, 2, 3, 2), (2, 3), 2, (2, 1), 2),  # strided, dilated, grouped
+]
+
+
+@pytest.fixture(params=[True, False], ids=["compiled-on", "compiled-off"])
+def compiled_on(request):
+    if request.param and not HAS_NUMBA:
+        pytest.skip("needs numba (convlens[jit])")
+    with compiled.enabled(request.param):
+        yield request.param
+
+
+def _run(x, w, layer, algorithm):
+    _, _, stride, padding, dilation, groups = layer
+    nd = x.ndim - 2
+    args = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    cx, cw = cl.tensor(x, requires_grad=True), cl.tensor(w, requires_grad=True)
+    y = getattr(F, f"conv{nd}d")(cx, cw, algorithm=algorithm, **args)
+    tx = torch.from_numpy(x).requires_grad_(True)
+    tw = torch.from_numpy(w).requires_grad_(True)
+    ty = getattr(torch.nn.functional, f"conv{nd}d")(tx, tw, **args)
+    gy = np.random.default_rng(1).standard_normal(ty.shape)
+    y.backward(gy)
+    ty.backward(torch.from_numpy(gy))
+    return (y.numpy(), cx.grad.numpy(), cw.grad.numpy()), (
+        ty.detach().numpy(), tx.grad.numpy(), tw.grad.numpy())
+
+
+@pytest.mark.parametrize("layer", LAYERS, ids=range(len(LAYERS)))
+def test_conv_matches_torch_with_and_without_compiler(compiled_on, layer):
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(layer[0]), rng.standard_normal(layer[1])
+    algorithms = ["auto", "compiled"] if compiled_on else ["auto", "gemm"]
+    for algorithm in algorithms:
+        ours, theirs = _run(x, w, layer, algorithm)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-8)
+
+
+def test_disabled_engine_is_never_chosen_and_forcing_it_says_why():
+    with compiled.enabled(False):
+        for layer in LAYERS:
+            e = conv.explain(layer[0], layer[1], *layer[2:], requires_grad=True)
+            assert e.choice != "compiled"
+            assert "without numba" in e.estimates["compiled"]
+        x, w = cl.tensor(np.ones((1, 1, 6, 6))), cl.tensor(np.ones((1, 1, 3, 3)))
+        with pytest.raises(ImportError, match=r"algorithm='compiled' is disabled by "
+                                              r"convlens.conv.compiled.set_enabled\(False\)"):
+            F.conv2d(x, w, algorithm="compiled")
+
+
+@needs_numba
+def test_compiled_engine_refuses_3d():
+    x, w = cl.tensor(np.ones((1, 1, 4, 4, 4))), cl.tensor(np.ones((1, 1, 2, 2, 2)))
+    with pytest.raises(ValueError, match=r"algorithm='compiled' cannot compute this "
+                                         r"convolution: the compiled engine does not support "
+                                         r"3-D convolution"):
+        F.conv3d(x, w, algorithm="compiled")
+
+
+def test_set_enabled_checks_its_argument():
+    with pytest.raises(TypeError, match="enabled must be a bool; got int"):
+        compiled.set_enabled(1)
+
+
+@needs_numba
+def test_results_do_not_depend_on_the_thread_count():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((8, 3, 40, 40)).astype(np.float32)
+    w = rng.standard_normal((8, 3, 5, 5)).astype(np.float32)
+    spec = conv.conv_spec("conv2d", x.shape, w.shape, 1, 2, 1, 1)
+    gy = rng.standard_normal((8, 8, 40, 40)).astype(np.float32)
+    previous = cl.get_num_threads()
+    old = compiled.SERIAL_BELOW
+    results = []
+    try:
+        compiled.SERIAL_BELOW = 0          # force the parallel path for this small layer
+        for threads in (1, 2):
+            cl.set_num_threads(threads)
+            results.append([compiled.forward(x, w, spec),
+                            compiled.grad_input(gy, w, x.shape, spec),
+                            compiled.grad_weight(gy, x, w.shape, spec)])
+    finally:
+        compiled.SERIAL_BELOW = old
+        cl.set_num_threads(previous)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+@pytest.mark.parametrize("kernel, stride, padding, dilation",
+                         [((2, 2), (2, 2), (0, 0), (1, 1)), ((3, 3), (2, 1), (1, 1), (1, 2))])
+def test_max_pool_kernel_matches_torch(kernel, stride, padding, dilation):
+    x = np.random.default_rng(3).standard_normal((2, 3, 11, 10))
+    x[0, 0, 0, 0] = np.nan
+    out, argmax = compiled.max_pool2d(x, kernel, stride, padding, dilation)
+    want, index = torch.nn.functional.max_pool2d(torch.from_numpy(x), kernel, stride, padding,
+                                                 dilation, return_indices=True)
+    np.testing.assert_array_equal(out, want.numpy())
+    Wp = x.shape[3] + 2 * padding[1]
+    rows, cols = argmax // Wp - padding[0], argmax % Wp - padding[1]
+    np.testing.assert_array_equal(rows * x.shape[3] + cols, index.numpy())
+
+
+def test_set_num_threads_limits_blas_and_checks_its_argument():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    previous = cl.get_num_threads()
+    try:
+        cl.set_num_threads(1)
+        assert cl.get_num_threads() == 1 == conv.get_num_threads()
+        blas = threadpoolctl.threadpool_info()
+        assert all(i["num_threads"] == 1 for i in blas if i["user_api"] == "blas")
+    finally:
+        cl.set_num_threads(previous)
+    with pytest.raises(ValueError, match="num_threads must be >= 1; got 0"):
+        cl.set_num_threads(0)
+    with pytest.raises(TypeError, match="num_threads must be an int; got float 2.0"):
+        cl.set_num_threads(2.0)
+
+
+def test_import_convlens_does_not_import_numba():
+    code = ("import sys, convlens, convlens.conv, convlens.functional; "
+            "print('numba' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_small_work_runs_on_one_thread_and_the_budget_comes_back():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from convlens.conv import _threads
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                if i["user_api"] == "blas"]
+
+    previous = cl.get_num_threads()
+    try:
+        cl.set_num_threads(2)
+        with _threads.for_work(10):
+            assert cl.get_num_threads() == 1
+            assert set(blas_threads()) <= {1}
+        assert cl.get_num_threads() == 2
+        assert set(blas_threads()) <= {2}
+        with _threads.for_work(10**12):
+            assert cl.get_num_threads() == 2
+    finally:
+        cl.set_num_threads(previous)
