@@ -74,7 +74,7 @@ def test_layers_and_max_maps_say_what_they_leave_out(run, browser, tmp_path):
 def test_bad_arguments_are_one_line_errors(run, tmp_path, capsys):
     assert cli.main(["explore", str(run), "--max-maps", "0", "--out",
                      str(tmp_path / "x.html")]) == 2
-    assert "max_maps" in capsys.readouterr().err
+    assert "--max-maps must be >= 1; got 0" in capsys.readouterr().err  # the flag, not the keyword
     assert cli.main(["explore", str(run), "--layers", "nope", "--out",
                      str(tmp_path / "x.html")]) == 2
     assert "layers must name layers of the model" in capsys.readouterr().err
