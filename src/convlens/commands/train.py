@@ -11,7 +11,7 @@ import math
 import os
 import time
 
-from . import _runs
+from . import _denoise_run, _runs
 
 
 def register(subparsers) -> None:
@@ -40,6 +40,7 @@ def register(subparsers) -> None:
     parser.add_argument("--overwrite", action="store_true",
                         help="write into --out even if it already holds files")
     parser.add_argument("--quiet", action="store_true", help="print only the final result")
+    _denoise_run.add_arguments(parser)  # --task {classify,denoise}, --noise, --noise-level
     parser.set_defaults(run=run)
 
 
@@ -88,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     from ..data import ArrayDataset
     from ..train import evaluate
 
+    if getattr(args, "task", "classify") == "denoise":
+        return _denoise_run.run(args)
     check_arguments(args)
     args.model = args.model or DEFAULT_MODELS.get(args.dataset, "lenet5")
     out = args.out or os.path.join(
