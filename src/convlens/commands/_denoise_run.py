@@ -115,7 +115,7 @@ def figure(model, pairs, path: str, result: dict | None = None, count: int = 8) 
                                path, count=count, psnr=psnr)
 
 
-def evaluate_run(source: str, config: dict, model_path: str, dataset: str,
+def evaluate_run(model_path: str, config: dict, dataset: str,
                  data_dir: str | None = None) -> int:
     """``convlens evaluate`` for a denoise run: PSNR of the noisy input and of the output."""
     import convlens as cl
@@ -132,6 +132,6 @@ def evaluate_run(source: str, config: dict, model_path: str, dataset: str,
           f"level {level})")
     print(f"PSNR noisy input  {result['psnr_noisy']:.2f} dB")
     print(f"PSNR denoised     {result['psnr_denoised']:.2f} dB  "
-          f"({result["psnr_denoised"] - result["psnr_noisy"]:+.2f} dB)")
+          f"({result['psnr_denoised'] - result['psnr_noisy']:+.2f} dB)")
     print(f"MSE               {result['loss']:.5f}")
     return 0

@@ -171,10 +171,13 @@ def evaluate_denoiser(model, pairs: NoisyPairs) -> dict[str, float]:
 
 
 class _ValidationPSNR(Callback):
-    """Puts the test MSE in ``val_loss`` each epoch (accuracy means nothing here)."""
+    """Puts the test MSE in ``val_loss`` each epoch (accuracy means nothing here) and prints
+    one line per epoch with the test PSNR when ``progress`` is on."""
 
-    def __init__(self, pairs: NoisyPairs | None) -> None:
+    def __init__(self, pairs: NoisyPairs | None, epochs: int, progress: bool) -> None:
         self.pairs = pairs
+        self.epochs = epochs
+        self.progress = progress
         self.psnr: list[float] = []
 
     def on_epoch_end(self, trainer, record: dict[str, Any]) -> None:
@@ -184,6 +187,13 @@ class _ValidationPSNR(Callback):
             metrics = evaluate_denoiser(trainer.model, self.pairs)
             latest["val_loss"] = record["val_loss"] = metrics["loss"]
             self.psnr.append(metrics["psnr_denoised"])
+        if self.progress:
+            parts = [f"epoch {record['epoch'] + 1}/{self.epochs}",
+                     f"loss {record['train_loss']:.4f}"]
+            if self.psnr:
+                parts += [f"test MSE {latest['val_loss']:.4f}",
+                          f"test PSNR {self.psnr[-1]:.2f} dB"]
+            print("  ".join(parts + [f"{record['seconds']:.1f}s"]), flush=True)
 
 
 def fit_denoiser(model, train_images: np.ndarray, test_images: np.ndarray | None = None,
@@ -216,6 +226,8 @@ def fit_denoiser(model, train_images: np.ndarray, test_images: np.ndarray | None
         test_images, 256, seed=seed, noise=noise, level=level, fixed=True)
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=_validate.real_number(lr, "lr", low=0.0))
-    trainer = Trainer(model, optimizer, loss=F.mse_loss, callbacks=[_ValidationPSNR(test)],
-                      seed=seed, progress=progress)
-    return trainer.fit(train, None, epochs=_validate.positive_int(epochs, "epochs"))
+    epochs = _validate.positive_int(epochs, "epochs")
+    # The Trainer's own progress line shows an accuracy, so this task prints its own.
+    trainer = Trainer(model, optimizer, loss=F.mse_loss, seed=seed, progress=False,
+                      callbacks=[_ValidationPSNR(test, epochs, progress)])
+    return trainer.fit(train, None, epochs=epochs)
