@@ -16,15 +16,17 @@ def test_autoencoder_output_has_the_input_shape_and_lies_in_zero_one():
 
 def test_autoencoder_bottleneck_is_a_quarter_of_each_side():
     model = cl.models.create("autoencoder", input_shape=(3, 32, 16), bottleneck=5)
-    code = model[:4](cl.tensor(np.zeros((1, 3, 32, 16), np.float32)))
+    code = model[:6](cl.tensor(np.zeros((1, 3, 32, 16), np.float32)))
     assert code.shape == (1, 5, 8, 4)
     assert model(cl.tensor(np.zeros((1, 3, 32, 16), np.float32))).shape == (1, 3, 32, 16)
 
 
 def test_autoencoder_parameter_count_is_the_hand_count():
-    # conv 1->16 (3x3), conv 16->8, transposed 8->16, transposed 16->1, each with bias
+    # conv 1->16 (3x3), conv 16->8, transposed 8->16, transposed 16->1, each with bias;
+    # BatchNorm weight and bias after the first three
     model = cl.models.create("autoencoder")
-    hand = (16 * 9 + 16) + (8 * 16 * 9 + 8) + (8 * 16 * 9 + 16) + (16 * 9 + 1)
+    hand = (16 * 9 + 16) + (8 * 16 * 9 + 8) + (8 * 16 * 9 + 16) + (16 * 9 + 1) + 2 * (
+        16 + 8 + 16)
     assert sum(p.numel() for p in model.parameters()) == hand
 
 
@@ -53,9 +55,10 @@ def test_autoencoder_matches_torch_forward_and_gradients_in_float64():
     model = cl.models.create("autoencoder", input_shape=(2, 12, 8), width=4,
                              bottleneck=3).double()
     reference = tnn.Sequential(
-        tnn.Conv2d(2, 4, 3, stride=2, padding=1), tnn.ReLU(),
-        tnn.Conv2d(4, 3, 3, stride=2, padding=1), tnn.ReLU(),
-        tnn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1), tnn.ReLU(),
+        tnn.Conv2d(2, 4, 3, stride=2, padding=1), tnn.BatchNorm2d(4), tnn.ReLU(),
+        tnn.Conv2d(4, 3, 3, stride=2, padding=1), tnn.BatchNorm2d(3), tnn.ReLU(),
+        tnn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1),
+        tnn.BatchNorm2d(4), tnn.ReLU(),
         tnn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), tnn.Sigmoid(),
     ).double()
     reference.load_state_dict({k: torch.from_numpy(v.numpy().copy())
@@ -63,16 +66,25 @@ def test_autoencoder_matches_torch_forward_and_gradients_in_float64():
     x_np = np.random.default_rng(2).standard_normal((3, 2, 12, 8))
     target = np.random.default_rng(3).random((3, 2, 12, 8))
     x = cl.tensor(x_np, requires_grad=True)
-    cl.functional.mse_loss(model(x), cl.tensor(target)).backward()
+    out = model(x)                                   # train mode: batch statistics
+    cl.functional.mse_loss(out, cl.tensor(target)).backward()
     x_t = torch.tensor(x_np, requires_grad=True)
-    torch.nn.functional.mse_loss(reference(x_t), torch.from_numpy(target)).backward()
-    np.testing.assert_allclose(model(x).numpy(), reference(x_t).detach().numpy(), rtol=1e-5)
+    out_t = reference(x_t)
+    torch.nn.functional.mse_loss(out_t, torch.from_numpy(target)).backward()
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5)
     np.testing.assert_allclose(x.grad.numpy(), x_t.grad.numpy(), rtol=1e-5, atol=1e-12)
     grads_t = dict(reference.named_parameters())
     for name, parameter in model.named_parameters():
         np.testing.assert_allclose(parameter.grad.numpy(), grads_t[name].grad.numpy(),
                                    rtol=1e-5, atol=1e-12, err_msg=name)
-
+    state_t = reference.state_dict()
+    for name, value in model.state_dict().items():     # running statistics too
+        np.testing.assert_allclose(np.asarray(value.numpy(), np.float64),
+                                   state_t[name].double().numpy(), rtol=1e-5, err_msg=name)
+    model.eval()
+    reference.eval()
+    np.testing.assert_allclose(model(cl.tensor(x_np)).numpy(),
+                               reference(torch.from_numpy(x_np)).detach().numpy(), rtol=1e-5)
 
 def test_zoo_lists_both_image_to_image_models():
     names = cl.models.available()

@@ -76,14 +76,15 @@ def test_noisy_pairs_give_clean_targets_fresh_training_noise_and_fixed_test_nois
 
 @pytest.mark.slow
 def test_one_short_epoch_raises_psnr_well_above_the_noisy_input():
-    # Measured: 13.30 dB noisy -> 16.69 dB after one epoch on 1000 digits (+3.4 dB).
+    # Measured with seeds 0, 1 and 2: 13.30 dB noisy -> 19.5 to 19.7 dB after one epoch on
+    # 1000 digits (+6.2 dB or more).
     train, test = cl.data.load_dataset("mnist-5k")
     cl.manual_seed(0)
     model = cl.models.create("autoencoder")
     history = denoise.fit_denoiser(model, train.x[:1000], None, epochs=1, lr=1e-2,
                                    batch_size=16, progress=False)
     result = denoise.evaluate_denoiser(model, denoise.NoisyPairs(test.x[:500], fixed=True))
-    assert result["psnr_denoised"] > result["psnr_noisy"] + 2.0
+    assert result["psnr_denoised"] > result["psnr_noisy"] + 4.0
     assert history.last["train_accuracy"] is None and history.last["val_loss"] is None
 
 
