@@ -127,3 +127,8 @@ def test_cli_rejects_a_noise_level_outside_zero_one(tmp_path, capsys):
     assert "--noise-level must be a finite number in [0.0, 1.0]; got 2.0" in (
         capsys.readouterr().err)
     assert not (tmp_path / "run").exists()
+    code = cli.main(["train", "--task", "denoise", "--engine", "torch-ddp", "--out",
+                     str(tmp_path / "run")])
+    assert code == 2
+    assert "--engine is not supported with --task denoise; got 'torch-ddp'" in (
+        capsys.readouterr().err)

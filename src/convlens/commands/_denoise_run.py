@@ -22,13 +22,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..train.denoise import DEFAULT_LEVEL, DEFAULT_NOISE, NOISES
 
     parser.add_argument("--task", choices=("classify", "denoise"), default="classify",
-                        help="classify (default), or denoise: learn noisy -> clean images with "
-                             "MSE and report PSNR (default model autoencoder)")
+                        help="denoise learns noisy -> clean images with MSE and reports PSNR "
+                             "(default model: autoencoder) (choices: classify, denoise; "
+                             "default: classify)")
     parser.add_argument("--noise", choices=NOISES, default=DEFAULT_NOISE,
-                        help=f"denoise: the noise added to the inputs (default {DEFAULT_NOISE})")
+                        help="denoise: the noise added to the inputs (choices: "
+                             f"{', '.join(NOISES)}; default: {DEFAULT_NOISE})")
     parser.add_argument("--noise-level", type=float, default=DEFAULT_LEVEL,
                         help="denoise: Gaussian sigma, or the share of salt-and-pepper pixels "
-                             f"(default {DEFAULT_LEVEL})")
+                             f"(default: {DEFAULT_LEVEL})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from ..train import denoise
     from .train import check_arguments, check_out
 
+    for flag, value, plain in (("--resume", getattr(args, "resume", None), None),
+                               ("--engine", getattr(args, "engine", "convlens"), "convlens")):
+        if value != plain:
+            raise ValueError(f"{flag} is not supported with --task denoise; got {value!r}")
     check_arguments(args)
     denoise.check_noise(args.noise, args.noise_level, "--noise", "--noise-level")
     args.model = args.model or "autoencoder"
