@@ -39,10 +39,13 @@ def test_unet_small_rejects_sizes_it_cannot_halve():
         cl.models.create("unet_small", input_shape=(1, 30, 28))
     with pytest.raises(ValueError, match=r"depth must be"):
         cl.models.create("unet_small", depth=-1)
+    with pytest.raises(ValueError, match=r"up must be one of .*got 'bicubic'"):
+        cl.models.create("unet_small", up="bicubic")
 
 
-def test_unet_small_save_load_round_trip(tmp_path):
-    model = cl.models.create("unet_small", input_shape=(2, 8, 8), width=4)
+@pytest.mark.parametrize("up", ["transpose", "bilinear"])
+def test_unet_small_save_load_round_trip(tmp_path, up):
+    model = cl.models.create("unet_small", input_shape=(2, 8, 8), width=4, up=up)
     path = tmp_path / "unet.convlens"
     cl.save(model, path)
     loaded = cl.load(path)
@@ -61,7 +64,7 @@ def test_unet_small_summary_lists_every_layer():
     assert text.count("ConvTranspose2d") == 2 and text.count("Identity") == 2
 
 
-def _torch_unet(torch, in_channels, width, depth, out_channels):
+def _torch_unet(torch, in_channels, width, depth, out_channels, up="transpose"):
     class Concat(torch.nn.Module):
         def __init__(self, *branches):
             super().__init__()
@@ -78,8 +81,10 @@ def _torch_unet(torch, in_channels, width, depth, out_channels):
     def level(cin, w, d):
         if d == 0:
             return torch.nn.Sequential(*double_conv(cin, w))
-        down = torch.nn.Sequential(torch.nn.MaxPool2d(2), level(w, 2 * w, d - 1),
-                                   torch.nn.ConvTranspose2d(2 * w, w, 2, stride=2))
+        upsample = torch.nn.ConvTranspose2d(2 * w, w, 2, stride=2) if up == "transpose" else (
+            torch.nn.Sequential(torch.nn.Upsample(scale_factor=2, mode=up),
+                                torch.nn.Conv2d(2 * w, w, 1)))
+        down = torch.nn.Sequential(torch.nn.MaxPool2d(2), level(w, 2 * w, d - 1), upsample)
         return torch.nn.Sequential(*double_conv(cin, w), Concat(torch.nn.Identity(), down),
                                    *double_conv(2 * w, w))
 
@@ -88,12 +93,14 @@ def _torch_unet(torch, in_channels, width, depth, out_channels):
          ("1", torch.nn.Conv2d(width, out_channels, 1))])).double()
 
 
-@pytest.mark.parametrize(("channels", "size", "depth"), [(1, 8, 2), (2, 12, 1)])
-def test_unet_small_matches_torch_forward_and_gradients_in_float64(channels, size, depth):
+@pytest.mark.parametrize(("channels", "size", "depth", "up"), [
+    (1, 8, 2, "transpose"), (2, 12, 1, "transpose"), (1, 8, 2, "bilinear"),
+    (2, 4, 1, "nearest")])
+def test_unet_small_matches_torch_forward_and_gradients_in_float64(channels, size, depth, up):
     torch = pytest.importorskip("torch")
     model = cl.models.create("unet_small", input_shape=(channels, size, size), width=3,
-                             depth=depth).double()
-    reference = _torch_unet(torch, channels, 3, depth, channels)
+                             depth=depth, up=up).double()
+    reference = _torch_unet(torch, channels, 3, depth, channels, up)
     reference.load_state_dict({k: torch.from_numpy(v.numpy().copy())
                                for k, v in model.state_dict().items()})
     x_np = np.random.default_rng(2).standard_normal((2, channels, size, size))

@@ -20,13 +20,21 @@ def _double_conv(in_channels: int, out_channels: int) -> list:
             nn.Conv2d(out_channels, out_channels, 3, padding=1), nn.ReLU()]
 
 
-def _level(in_channels: int, width: int, depth: int) -> nn.Sequential:
+def _up(in_channels: int, out_channels: int, up: str) -> nn.Module:
+    """2x upsampling: a learned ConvTranspose2d, or a fixed Upsample then a 1x1 conv."""
+    if up == "transpose":
+        return nn.ConvTranspose2d(in_channels, out_channels, 2, stride=2)
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode=up),
+                         nn.Conv2d(in_channels, out_channels, 1))
+
+
+def _level(in_channels: int, width: int, depth: int, up: str) -> nn.Sequential:
     """A level with ``width`` output channels and ``depth`` more levels below it."""
     encoder = _double_conv(in_channels, width)
     if depth == 0:
         return nn.Sequential(*encoder)
-    down = nn.Sequential(nn.MaxPool2d(2), _level(width, 2 * width, depth - 1),
-                         nn.ConvTranspose2d(2 * width, width, 2, stride=2))
+    down = nn.Sequential(nn.MaxPool2d(2), _level(width, 2 * width, depth - 1, up),
+                         _up(2 * width, width, up))
     return nn.Sequential(*encoder, nn.Concat(nn.Identity(), down),
                          *_double_conv(2 * width, width))
 
@@ -35,7 +43,7 @@ def _level(in_channels: int, width: int, depth: int) -> nn.Sequential:
                         "concatenation; output channels = input channels")
 def unet_small(in_channels: int | None = None, out_channels: int | None = None, width: int = 8,
                depth: int = 2, input_shape: Sequence[int] = (1, 28, 28),
-               num_classes: int | None = None) -> nn.Sequential:
+               up: str = "transpose", num_classes: int | None = None) -> nn.Sequential:
     """U-Net with ``depth`` downsamplings; level ``k`` has ``width * 2**k`` channels.
 
     The output has the input's spatial size and ``out_channels`` channels (default: the input
@@ -52,6 +60,9 @@ def unet_small(in_channels: int | None = None, out_channels: int | None = None, 
     depth : int, default 2
         Number of 2x downsamplings (H and W must be multiples of ``2**depth``).
     input_shape : (C, H, W), default (1, 28, 28)
+    up : {"transpose", "nearest", "bilinear"}, default "transpose"
+        How each level doubles the size: ``ConvTranspose2d(2, stride=2)``, or
+        ``Upsample(scale_factor=2, mode=up)`` followed by a 1x1 conv.
     num_classes : ignored
         Accepted so that ``convlens train`` can pass it to every zoo model.
 
@@ -68,7 +79,9 @@ def unet_small(in_channels: int | None = None, out_channels: int | None = None, 
         out_channels, "out_channels")
     width = _validate.positive_int(width, "width")
     depth = _validate.positive_int(depth, "depth", minimum=0)
+    up = _validate.one_of(up, ("transpose", "nearest", "bilinear"), "up")
     if height % 2**depth or wide % 2**depth:
         raise ValueError(f"unet_small with depth={depth} needs H and W divisible by "
                          f"{2**depth}; got input_shape {tuple(input_shape)}")
-    return nn.Sequential(_level(in_channels, width, depth), nn.Conv2d(width, out_channels, 1))
+    return nn.Sequential(_level(in_channels, width, depth, up),
+                         nn.Conv2d(width, out_channels, 1))
