@@ -132,3 +132,9 @@ def test_cli_rejects_a_noise_level_outside_zero_one(tmp_path, capsys):
     assert code == 2
     assert "--engine is not supported with --task denoise; got 'torch-ddp'" in (
         capsys.readouterr().err)
+    code = cli.main(["train", "--task", "denoise", "--model", "lenet5", "--out",
+                     str(tmp_path / "run")])
+    assert code == 2
+    assert ("--task denoise needs an image-to-image model such as autoencoder or unet_small; "
+            "--model lenet5 maps (1, 28, 28) to (10,)") in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

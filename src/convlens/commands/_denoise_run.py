@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     train_x = train.x if args.limit is None else train.x[:args.limit]
     cl.manual_seed(args.seed)
     model = cl.models.create(args.model, input_shape=train.input_shape)
+    _check_image_to_image(model, args.model, train.x[:1])
     os.makedirs(out, exist_ok=True)
     _runs.write_json(os.path.join(out, _runs.CONFIG_FILE), _config(args, train.input_shape))
     if not args.quiet:
@@ -72,6 +73,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {out}/ ({_runs.MODEL_FILE}, config.json, history.csv, metrics.json, "
           f"{FIGURE_FILE})")
     return 0
+
+
+def _check_image_to_image(model, name: str, sample) -> None:
+    """Refuse a model whose output shape differs from its input's (a classifier, say)."""
+    from ..autograd import no_grad
+    from ..tensor import tensor
+
+    model.eval()
+    with no_grad():
+        shape = tuple(model(tensor(sample)).shape)
+    model.train()
+    if shape != sample.shape:
+        raise ValueError(f"--task denoise needs an image-to-image model such as autoencoder or "
+                         f"unet_small; --model {name} maps {sample.shape[1:]} to {shape[1:]}")
 
 
 def _optimizer(args: argparse.Namespace, model):
