@@ -20,7 +20,7 @@ import shlex
 import sys
 import time
 
-from . import _runfolder, _runs, _train_ddp
+from . import _denoise_run, _runfolder, _runs, _train_ddp
 
 # Settings stored in config.json; on --resume they come from there.
 DEFAULTS = {"dataset": "mnist-5k", "model": None, "epochs": 10, "batch_size": 64, "lr": 3e-3,
@@ -74,6 +74,7 @@ def register(subparsers) -> None:
     parser.add_argument("--nproc", type=int, default=2,
                         help="processes for --engine torch-ddp, on this machine; under "
                              "torchrun its own settings count (default: 2)")
+    _denoise_run.add_arguments(parser)  # --task {classify,denoise}, --noise, --noise-level
     parser.set_defaults(run=run)
 
 
@@ -164,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings, out = _settings(args)
     args = argparse.Namespace(**{**vars(args), **settings})
+    if getattr(args, "task", "classify") == "denoise":
+        return _denoise_run.run(args)
     check_arguments(args)
     if getattr(args, "engine", "convlens") == "torch-ddp" and _train_ddp.other_rank():
         return _train_ddp.run_other_rank(cl, args)  # under torchrun: only rank 0 writes

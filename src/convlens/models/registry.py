@@ -37,7 +37,7 @@ def create(name: str, **kwargs):
     ----------
     name : str
         One of ``available()``: "lenet5", "mnist1d_cnn", "mlp", "logistic", "vgg_small",
-        "resnet_small".
+        "resnet_small", "unet_small", "autoencoder".
     **kwargs
         Builder options, e.g. ``in_channels``, ``num_classes``, ``input_shape``.
 
@@ -63,4 +63,4 @@ def create(name: str, **kwargs):
 
 
 def _load_builders() -> None:
-    from . import cnn, mlp, residual  # noqa: F401  (importing registers the builders)
+    from . import autoencoder, cnn, mlp, residual, unet  # noqa: F401  (importing registers the builders)
