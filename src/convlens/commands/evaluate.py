@@ -46,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
     dataset = args.dataset or config.get("dataset")
     if dataset is None:
         raise ValueError("--dataset is required when evaluating a bare model file")
+    if config.get("task") == "denoise":
+        from ._denoise_run import evaluate_run
+
+        return evaluate_run(model_path, config, dataset, args.data_dir or config.get("data_dir"))
     _, test = cl.data.load_dataset(dataset, data_dir=args.data_dir or config.get("data_dir"))
     predicted = predictions(model, test).argmax(axis=1)
     matrix = confusion_matrix(test.y, predicted, test.num_classes)
