@@ -138,3 +138,16 @@ def test_cli_rejects_a_noise_level_outside_zero_one(tmp_path, capsys):
     assert ("--task denoise needs an image-to-image model such as autoencoder or unet_small; "
             "--model lenet5 maps (1, 28, 28) to (10,)") in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_the_report_of_a_denoise_run_shows_before_and_after_not_a_confusion_matrix(tmp_path):
+    out = tmp_path / "run"
+    assert cli.main(["train", "--task", "denoise", "--limit", "64", "--epochs", "1",
+                     "--out", str(out), "--quiet"]) == 0
+    page = cl.explain.report(out, out=tmp_path / "r.html",
+                             sections=["training", "denoising", "confusion", "misclassified"])
+    text = open(page).read()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert '<section id="denoising">' in text and '<section id="confusion">' not in text
+    assert f"denoised {metrics['psnr_denoised']:.2f} dB" in text
+    assert text.count("data:image/png;base64,") >= 2      # curves and the before/after figure

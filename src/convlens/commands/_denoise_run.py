@@ -12,9 +12,8 @@ import argparse
 import os
 import time
 
+from ..explain.denoise_figure import FIGURE_FILE
 from . import _runs
-
-FIGURE_FILE = "before_after.png"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

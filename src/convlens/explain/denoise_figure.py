@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The before/after figure a denoising run folder holds (``convlens train --task denoise``).
+FIGURE_FILE = "before_after.png"
+
 ROWS = ("noisy input", "denoised", "clean")
 
 

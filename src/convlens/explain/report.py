@@ -28,6 +28,10 @@ from .hooks import conv_layers, prepare_input, trace, zeros_input
 
 SECTIONS = ("summary", "training", "confusion", "misclassified", "filters", "input",
             "activations", "attribution", "equivariance", "invariance", "algorithms")
+# A denoising run (convlens train --task denoise) has no classes: its before/after figure
+# takes the place of the sections that read class predictions.
+DENOISE_SECTIONS = ("summary", "training", "denoising", "filters", "input", "activations",
+                    "equivariance", "invariance", "algorithms")
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto;
@@ -106,6 +110,30 @@ def _predictions(run: _Run) -> np.ndarray:
     if run.probabilities is None:
         run.probabilities = predictions(run.model, run.test)
     return run.probabilities
+
+
+def _denoising(run: _Run) -> str:
+    """A denoising run's PSNR and its before/after figure (written by ``convlens train``)."""
+    import base64
+
+    from .denoise_figure import FIGURE_FILE
+
+    metrics_path = os.path.join(run.folder, "metrics.json")
+    metrics = {}
+    if os.path.isfile(metrics_path):
+        with open(metrics_path) as stream:
+            metrics = json.load(stream)
+    text = (f"Test PSNR: noisy input {metrics.get('psnr_noisy', float('nan')):.2f} dB, "
+            f"denoised {metrics.get('psnr_denoised', float('nan')):.2f} dB "
+            f"({run.config.get('noise', '?')} noise, level {run.config.get('noise_level', '?')}).")
+    figure = os.path.join(run.folder, FIGURE_FILE)
+    if not os.path.isfile(figure):
+        return _note(text + f" The run folder has no {FIGURE_FILE}.")
+    with open(figure, "rb") as stream:
+        uri = "data:image/png;base64," + base64.b64encode(stream.read()).decode("ascii")
+    caption = "Test digits: noisy input (top), the model's output, the clean digit (bottom)"
+    return (_note(text) + f'<figure><img src="{uri}" alt="{html.escape(caption)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
 def _confusion(run: _Run) -> str:
@@ -229,6 +257,7 @@ def _choice_row(name: str, batch: int, training: bool, result: Any) -> dict[str,
 _BUILDERS: dict[str, tuple[str, Callable[[_Run], str]]] = {
     "summary": ("Model summary", _summary),
     "training": ("Training curves", _training),
+    "denoising": ("Denoising: before and after", _denoising),
     "confusion": ("Confusion matrix", _confusion),
     "misclassified": ("Most confidently misclassified", _misclassified),
     "filters": ("Filters", _filters),
@@ -329,7 +358,8 @@ def report(run_dir: str | os.PathLike, image: str | os.PathLike | None = None,
     out : str or path-like, default "report.html"
         Where to write the page.
     sections : sequence of str, optional
-        Only these sections (names from ``SECTIONS``), in page order; all by default.
+        Only these sections (names from ``SECTIONS``, or ``DENOISE_SECTIONS`` for a run of
+        ``convlens train --task denoise``), in page order; all by default.
 
     Returns
     -------
@@ -359,12 +389,14 @@ def report(run_dir: str | os.PathLike, image: str | os.PathLike | None = None,
     """
     from .. import _validate
 
-    wanted = SECTIONS if sections is None else [
-        _validate.one_of(key, SECTIONS, "sections") for key in sections]
+    wanted = None if sections is None else [
+        _validate.one_of(key, ("summary", "training", "denoising", *SECTIONS[2:]), "sections")
+        for key in sections]
     _figures.matplotlib("report")
     run = _load_run(os.fspath(run_dir), image)
     parts = []
-    for key in (key for key in SECTIONS if key in wanted):
+    order = DENOISE_SECTIONS if run.config.get("task") == "denoise" else SECTIONS
+    for key in (key for key in order if wanted is None or key in wanted):
         title, build = _BUILDERS[key]
         try:
             body = build(run)
