@@ -89,6 +89,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     folder = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot write {path!r}: the folder {folder!r} does not exist")
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"cannot write {path!r}: it is a folder; name a file inside it")
     file_mode = _mode_for(target)
     temp = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(8)}.tmp")
     # O_EXCL: never follow or reuse a file someone placed at the temp name.

@@ -107,3 +107,10 @@ def test_temp_files_are_recognisable_and_removed_on_failure(tmp_path):
     assert len(seen) == 1 and is_temp_file(seen[0])
     assert os.listdir(tmp_path) == []
     assert not is_temp_file("model.convlens") and not is_temp_file(".hidden")
+
+
+def test_a_folder_as_the_target_is_one_clear_error(tmp_path):
+    with pytest.raises(IsADirectoryError, match="it is a folder; name a file inside it"):
+        with atomic_write(tmp_path, "w") as stream:
+            stream.write("x")
+    assert [p.name for p in tmp_path.iterdir()] == []        # no temp file left behind

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 
 
@@ -62,9 +63,16 @@ def train(cl, args: argparse.Namespace, train_set, test_set, out: str, write_out
     if not args.quiet:
         where = "under torchrun" if "WORLD_SIZE" in os.environ else f"{args.nproc} processes"
         print(f"training {args.model} on {args.dataset} with torch DDP ({where}): "
-              f"{len(train_set)} train / {len(test_set)} test samples, {args.epochs} epochs")
+              f"{len(train_set)} train / {len(test_set)} test samples, {args.epochs} "
+              f"epoch{'' if args.epochs == 1 else 's'}")
     started = time.perf_counter()
-    model, records = _fit(cl, args, train_set, test_set)
+    try:
+        model, records = _fit(cl, args, train_set, test_set)
+    except KeyboardInterrupt:
+        print("interrupted; an --engine torch-ddp run is written only when training ends, so "
+              f"nothing was saved in {out} (--engine convlens checkpoints every epoch)",
+              file=sys.stderr)
+        return 130
     seconds = time.perf_counter() - started
     history = History()
     for record in records:

@@ -51,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
 
         return evaluate_run(model_path, config, dataset, args.data_dir or config.get("data_dir"))
     _, test = cl.data.load_dataset(dataset, data_dir=args.data_dir or config.get("data_dir"))
+    expected = config.get("input_shape")
+    if expected and tuple(expected) != tuple(test.input_shape):
+        raise ValueError(f"--dataset {dataset} has samples of shape {tuple(test.input_shape)}; "
+                         f"the model expects {tuple(expected)}")
     predicted = predictions(model, test).argmax(axis=1)
     matrix = confusion_matrix(test.y, predicted, test.num_classes)
     print(f"{model_path} on the {dataset} test split ({len(test)} samples)")

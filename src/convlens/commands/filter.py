@@ -116,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
     image_filter = filtering.Filter(weights, mode=args.mode, cval=args.cval, method=args.method)
     scaling = io.range_rule(weights) if args.scaling == "auto" else args.scaling
     files = expand_inputs(args.inputs)
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise FileExistsError(f"--out {args.out!r} is a file; name a folder for the results")
     os.makedirs(args.out, exist_ok=True)
     targets = dict(zip(files, output_paths(files, args.out)))
     if args.scheduler:

@@ -120,9 +120,7 @@ def run(args: argparse.Namespace) -> int:
             problems.append(message if path in message else f"{path}: {message}")
             continue
         if flipped and args.invert == "auto":
-            print(f"convlens: note: {path} has a light background; inverted it to light on "
-                  f"dark, as the model's training digits are (--invert no keeps it)",
-                  file=sys.stderr)
+            _note_inverted(path)
         samples.append(sample)
         good.append((path, flipped))
     rows = []
@@ -141,6 +139,11 @@ def run(args: argparse.Namespace) -> int:
     return 2 if problems else 0
 
 
+def _note_inverted(path: str) -> None:
+    print(f"convlens: note: {path} has a light background; inverted it to light on dark, as "
+          f"the model's training digits are (--invert no keeps it)", file=sys.stderr)
+
+
 def _run_on_dask(args: argparse.Namespace, model, shape: tuple[int, ...], classes,
                  invert: str) -> int:
     """The same rows, computed block by block on a Dask cluster (docs/scale.md)."""
@@ -157,12 +160,16 @@ def _run_on_dask(args: argparse.Namespace, model, shape: tuple[int, ...], classe
         table = follow(client, table).compute()
     rows = []
     for record in table.to_dict("records"):
-        if record["error"]:
-            problems.append(f"{record['path']}: {record['error']}")
+        if record["error"]:   # "ValueError: message", as the in-process path words it
+            message = record["error"].split(": ", 1)[-1]
+            problems.append(message if record["path"] in message
+                            else f"{record['path']}: {message}")
             continue
         rows.append({"file": record["path"], "class": record["class"],
                      "probability": round(float(record["probability"]), 4),
                      "inverted": bool(record["inverted"])})
+        if record["inverted"] and args.invert == "auto":
+            _note_inverted(record["path"])
     write_rows(rows, args.format)
     for problem in problems:
         print(f"convlens: error: {problem}", file=sys.stderr)

@@ -44,6 +44,11 @@ def run(args: argparse.Namespace) -> int:
 
     source = _source(args)
     if source is None:
+        from ..models import available
+
+        if args.model not in available():
+            raise ValueError(f"--model must be one of {', '.join(sorted(available()))}; "
+                             f"got {args.model!r}")
         shape = (_runs.parse_shape(args.input_shape) if args.input_shape
                  else _DEFAULT_SHAPES.get(args.model))
         if shape is None:

@@ -137,6 +137,9 @@ def _stored_settings(args: argparse.Namespace) -> dict:
     if args.out is not None and os.path.abspath(args.out) != os.path.abspath(folder):
         raise ValueError("--out cannot be combined with --resume: a resumed run stays in its "
                          f"folder ({folder!r})")
+    if config.get("engine", "convlens") != "convlens":
+        raise ValueError(f"--resume: {folder!r} was trained with --engine {config['engine']}, "
+                         "which writes its run only when training ends and cannot be resumed")
     for key in DEFAULTS:
         given = getattr(args, key)
         if key != "epochs" and given is not None and given != config[key]:

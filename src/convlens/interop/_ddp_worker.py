@@ -142,11 +142,12 @@ def _evaluate(torch, module, x, y, device) -> dict[str, float]:
 
 
 def _line(record: dict[str, Any], epochs: int) -> str:
-    text = (f"epoch {record['epoch'] + 1}/{epochs}  train loss {record['train_loss']:.4f}  "
-            f"acc {record['train_accuracy']:.4f}")
+    """The epoch line ``convlens train`` prints, marked as DDP's."""
+    parts = [f"epoch {record['epoch'] + 1}/{epochs}", f"loss {record['train_loss']:.4f}",
+             f"acc {record['train_accuracy']:.4f}"]
     if "val_loss" in record:
-        text += f"  val loss {record['val_loss']:.4f}  acc {record['val_accuracy']:.4f}"
-    return text + f"  ({record['seconds']:.1f} s, torch-ddp)"
+        parts += [f"val_loss {record['val_loss']:.4f}", f"val_acc {record['val_accuracy']:.4f}"]
+    return "  ".join(parts) + f"  ({record['seconds']:.1f} s, torch-ddp)"
 
 
 def _write_result(folder: str, module, records) -> None:
