@@ -1,5 +1,6 @@
 """The FFT engine's filter-spectrum cache: hit when the weight is unchanged, miss after any
-in-place write (``sub_``, ``data =``, an optimizer step), bounded in bytes, keyed safely."""
+in-place write (``sub_``, ``data =``, an optimizer step), bounded in bytes, keyed safely.
+Every other write path is in ``test_conv_stale_weights.py``."""
 
 from __future__ import annotations
 
@@ -87,19 +88,21 @@ def test_old_versions_are_dropped_and_bytes_bounded():
     cache = SpectrumCache(limit_bytes=3000)
     owners = [cl.tensor(np.zeros(1)) for _ in range(3)]
     for owner in owners:
-        cache.get(owner, 0, "tag", lambda: np.zeros(100))      # 800 bytes each
-    assert cache.stats().bytes == 2400 and cache.stats().entries == 3
-    cache.get(owners[0], 0, "tag", lambda: np.zeros(100))      # refresh: now most recent
-    cache.get(cl.tensor(np.zeros(1)), 0, "tag", lambda: np.zeros(100))
+        # 800 bytes of spectrum plus the 8-byte copy of the weight it is validated against
+        cache.get(owner, owner.numpy(), "tag", lambda: np.zeros(100))
+    assert cache.stats().bytes == 3 * 808 and cache.stats().entries == 3
+    cache.get(owners[0], owners[0].numpy(), "tag", lambda: np.zeros(100))   # now most recent
+    cache.get(cl.tensor(np.zeros(1)), np.zeros(1), "tag", lambda: np.zeros(100))
     stats = cache.stats()
     assert stats.bytes <= 3000 and stats.evictions == 1
-    assert cache.contains(owners[0], 0, "tag") and not cache.contains(owners[1], 0, "tag")
+    assert cache.contains(owners[0], owners[0].numpy(), "tag")
+    assert not cache.contains(owners[1], owners[1].numpy(), "tag")
 
 
 def test_entry_dies_with_its_weight_so_ids_cannot_collide():
     cache = SpectrumCache()
     owner = cl.tensor(np.zeros(1))
-    cache.get(owner, 0, "tag", lambda: np.ones(4))
+    cache.get(owner, owner.numpy(), "tag", lambda: np.ones(4))
     assert cache.stats().entries == 1
     del owner
     gc.collect()
@@ -112,7 +115,7 @@ def test_set_limit_zero_disables_caching():
     owner = cl.tensor(np.zeros(1))
     calls = []
     for _ in range(2):
-        cache.get(owner, 0, "tag", lambda: calls.append(1) or np.ones(4))
+        cache.get(owner, owner.numpy(), "tag", lambda: calls.append(1) or np.ones(4))
     assert len(calls) == 2 and cache.stats().entries == 0
     with pytest.raises(ValueError, match=r"limit_bytes must be >= 0; got -1"):
         cache.set_limit(-1)

@@ -10,7 +10,7 @@ use ``threadpoolctl``).
 
 from ._threads import get_num_threads, set_num_threads
 from .capabilities import Capabilities
-from .choose import ALGORITHMS, ENGINES, choose, engine, estimates, unsupported
+from .choose import ALGORITHMS, ENGINES, choose, engine, estimates, runner, unsupported
 from .context import ConvContext
 from .explain import Explanation, explain
 from .geometry import ConvSpec, conv_spec, same_padding
@@ -20,5 +20,5 @@ from .tuning import autotune
 __all__ = [
     "ALGORITHMS", "ENGINES", "SPECTRA", "Capabilities", "ConvContext", "ConvSpec",
     "Explanation", "SpectrumCache", "autotune", "choose", "conv_spec", "engine", "estimates",
-    "explain", "get_num_threads", "same_padding", "set_num_threads", "unsupported",
+    "explain", "get_num_threads", "runner", "same_padding", "set_num_threads", "unsupported",
 ]

@@ -8,7 +8,7 @@ engine, or skips the engine under ``algorithm="auto"``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .geometry import ConvSpec
 
@@ -27,6 +27,16 @@ class Capabilities:
         If set, the only kernel size (along every spatial dim) it handles.
     grad_weight : str
         How ``grad_weight`` is computed, e.g. ``"native"`` or ``"gemm fallback"``.
+    spreads : dict of str to tuple of int
+        Per pass (``"forward"``, ``"grad_input"``, ``"grad_weight"``), the operands (0 and 1
+        of (x, w), (grad_output, w) and (grad_output, x) respectively) whose NaN/inf the
+        engine would *not* put exactly where the ``direct`` oracle does. When one of them is
+        not finite, the pass runs on :mod:`convlens.conv.nonfinite` instead. A pass left out
+        counts as spreading both operands (the safe default for a new engine).
+    auto_float32 : bool
+        Whether ``algorithm="auto"`` may pick the engine in float32. False for an engine
+        whose float32 rounding error can exceed 5 times PyTorch's on the benchmark layers
+        (see ``docs/performance.md``); it still runs when forced with ``algorithm=``.
     """
 
     nd: tuple[int, ...] = (1, 2, 3)
@@ -35,6 +45,8 @@ class Capabilities:
     groups: bool = True
     kernel: int | None = None
     grad_weight: str = "native"
+    spreads: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    auto_float32: bool = True
 
     def unsupported(self, w_shape: tuple[int, ...], spec: ConvSpec) -> str | None:
         """The first unsupported feature of this convolution, in words, or ``None``."""
@@ -50,6 +62,9 @@ class Capabilities:
             return (f"kernel size {tuple(w_shape[2:])} (it needs kernel size "
                     f"{(self.kernel,) * spec.nd})")
         return None
+
+
+LOCAL = {"forward": (), "grad_input": (), "grad_weight": ()}   # no operand ever spreads
 
 
 def _dims(nd: tuple[int, ...]) -> str:

@@ -165,21 +165,32 @@ FEATURES = {"direct": direct_features, "gemm": gemm_features, "winograd": winogr
 
 
 def features(engine: str, x_shape, w_shape, spec: ConvSpec, itemsize: int = 4,
-             requires_grad: bool = False, cached: bool = False) -> Counter:
-    """Summed feature counts of one call: forward, plus both gradients if ``requires_grad``."""
-    passes = PASSES if requires_grad else PASSES[:1]
+             requires_grad: bool = False, cached: bool = False,
+             transposed: bool = False) -> Counter:
+    """Summed feature counts of one call: forward, plus both gradients if ``requires_grad``.
+
+    A ``transposed`` convolution's forward is the convolution's ``grad_input`` (and its
+    backward the other two passes), so only that pass is priced when not training.
+    """
+    passes = PASSES if requires_grad else (("grad_input",) if transposed else PASSES[:1])
     total = Counter()
     for pass_ in passes:
         if engine == "fft":
             total += fft_features(x_shape, w_shape, spec, itemsize, pass_, cached)
         else:
             total += FEATURES[engine](x_shape, w_shape, spec, itemsize, pass_)
+    if engine == "fft" and passes == ("grad_input",) and not cached:
+        # alone, grad_input transforms the kernel itself (else forward did, for both)
+        total += fft_features(x_shape, w_shape, spec, itemsize, "forward") - \
+            fft_features(x_shape, w_shape, spec, itemsize, "forward", cached=True)
     return total
 
 
 @functools.lru_cache(maxsize=4096)
 def estimate(engine: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
-             itemsize: int = 4, requires_grad: bool = False, cached: bool = False) -> float:
+             itemsize: int = 4, requires_grad: bool = False, cached: bool = False,
+             transposed: bool = False) -> float:
     """Estimated seconds of one call of ``engine`` (forward, plus backward if training)."""
-    counts = features(engine, x_shape, w_shape, spec, itemsize, requires_grad, cached)
+    counts = features(engine, x_shape, w_shape, spec, itemsize, requires_grad, cached,
+                      transposed)
     return float(sum(CONSTANTS[name] * value for name, value in counts.items()))

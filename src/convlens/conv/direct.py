@@ -15,12 +15,12 @@ import math
 
 import numpy as np
 
-from .capabilities import Capabilities
+from .capabilities import LOCAL, Capabilities
 from .context import ConvContext
 from .geometry import ConvSpec
 from .padding import pad, pad_adjoint
 
-CAPABILITIES = Capabilities()
+CAPABILITIES = Capabilities(spreads=LOCAL)
 
 
 def _grouped(x: np.ndarray, groups: int) -> np.ndarray:

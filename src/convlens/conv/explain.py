@@ -8,9 +8,10 @@ import numpy as np
 
 from .. import _validate
 from . import tuning as _autotune
-from .choose import choose, estimates
+from .choose import auto_skips, choose, estimates
 from .cost_model import MARGIN
 from .geometry import ConvSpec, conv_spec
+from .transposed import transposed_geometry
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,20 @@ class Explanation:
     estimates: dict[str, float | str]
     choice: str
     reason: str
+    transposed: bool = False
 
     def __str__(self) -> str:
         s = self.spec
-        lines = [f"conv{s.nd}d x={self.x_shape} w={self.w_shape} stride={s.stride} "
+        op = f"conv_transpose{s.nd}d as the grad_input of " if self.transposed else ""
+        lines = [f"{op}conv{s.nd}d x={self.x_shape} w={self.w_shape} stride={s.stride} "
                  f"padding={s.padding} dilation={s.dilation} groups={s.groups} {self.dtype} "
                  f"({'forward + backward' if self.requires_grad else 'forward'})"]
         for name, cost in self.estimates.items():
             text = f"unsupported: {cost}" if isinstance(cost, str) else _ms(cost)
             mark = "  <- auto" if name == self.choice else ""
+            skip = auto_skips(name, np.dtype(self.dtype))
+            if skip is not None and not isinstance(cost, str):
+                mark += f"  (auto skips it: {skip})"
             lines.append(f"  {name:<9} {text}{mark}")
         lines.append(f"  choice: {self.choice}: {self.reason}")
         return "\n".join(lines)
@@ -60,7 +66,8 @@ def _ms(seconds: float) -> str:
 
 def explain(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: object = 1,
             padding: object = 0, dilation: object = 1, groups: object = 1, *,
-            requires_grad: bool = False, dtype: object = "float32") -> Explanation:
+            requires_grad: bool = False, dtype: object = "float32", transposed: bool = False,
+            output_padding: object = 0) -> Explanation:
     """Estimate every engine's time for a convolution and say which one ``auto`` picks.
 
     Parameters
@@ -74,6 +81,12 @@ def explain(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: object =
     requires_grad : bool, default False
         Price forward + backward (training) instead of forward only.
     dtype : str or numpy dtype, default "float32"
+    transposed : bool, default False
+        Explain :func:`convlens.functional.conv_transpose2d` (and 1d/3d) instead: ``x_shape``
+        is its input (N, C_in, *S), ``w_shape`` its weight (C_in, C_out/groups, *K). The
+        table then describes the convolution whose ``grad_input`` it runs as.
+    output_padding : int or tuple, default 0
+        Only with ``transposed``, as in ``conv_transpose2d``.
 
     Returns
     -------
@@ -101,6 +114,8 @@ def explain(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: object =
     'fft'
     >>> conv.explain((16, 64, 56, 56), (128, 64, 3, 3), stride=2, padding=1).estimates["winograd"]
     'stride (2, 2) (it needs stride 1)'
+    >>> conv.explain((4, 16, 64, 64), (16, 16, 15, 15), padding=7, transposed=True).choice
+    'fft'
     """
     w_shape = _shape(w_shape, "w_shape")
     x_shape = _shape(x_shape, "x_shape")
@@ -112,18 +127,27 @@ def explain(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: object =
                          f"{w_shape}")
     dtype = np.dtype(dtype)
     _validate.float_dtype(dtype, "dtype", "explain")
-    spec = conv_spec(f"conv{len(w_shape) - 2}d", x_shape, w_shape, stride, padding, dilation,
-                     groups)
-    costs = estimates(x_shape, w_shape, spec, dtype, bool(requires_grad))
-    priced = {name: c for name, c in costs.items() if not isinstance(c, str)}
-    choice = choose(x_shape, w_shape, spec, dtype=dtype, requires_grad=bool(requires_grad))
+    if transposed:
+        geometry = transposed_geometry(f"conv_transpose{len(w_shape) - 2}d", x_shape, w_shape,
+                                       stride, padding, output_padding, groups, dilation)
+        spec = geometry.spec
+        x_shape = geometry.conv_input_shape(x_shape[0], w_shape[1] * spec.groups)
+    else:
+        spec = conv_spec(f"conv{len(w_shape) - 2}d", x_shape, w_shape, stride, padding,
+                         dilation, groups)
+    costs = estimates(x_shape, w_shape, spec, dtype, bool(requires_grad),
+                      transposed=bool(transposed))
+    priced = {name: c for name, c in costs.items()
+              if not isinstance(c, str) and auto_skips(name, dtype) is None}
+    choice = choose(x_shape, w_shape, spec, dtype=dtype, requires_grad=bool(requires_grad),
+                    transposed=bool(transposed))
     reason = _reason(choice, priced)
     key = (x_shape, w_shape, spec, dtype.str, bool(requires_grad))
-    if _autotune.autotune() and key in _autotune.winners():
+    if _autotune.autotune() and key in _autotune.winners() and not transposed:
         choice = _autotune.winners()[key]
         reason = "measured fastest by autotune"
     return Explanation(x_shape, w_shape, spec, bool(requires_grad), dtype.name, costs, choice,
-                       reason)
+                       reason, bool(transposed))
 
 
 def _reason(choice: str, priced: dict[str, float]) -> str:

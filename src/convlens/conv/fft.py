@@ -74,7 +74,7 @@ def kernel_spectrum(w: np.ndarray, plan: FFTPlan, spec: ConvSpec) -> np.ndarray:
 
 def spectrum_tag(w_shape: tuple[int, ...], dtype: np.dtype, plan: FFTPlan, spec: ConvSpec,
                  conjugate: bool = False) -> tuple:
-    """Everything besides the weight's identity and version that its spectrum depends on."""
+    """Everything besides the weight's identity and values that its spectrum depends on."""
     return ("fft", tuple(w_shape), np.dtype(dtype).str, plan.size, plan.shift, spec.dilation,
             spec.groups, conjugate)
 
@@ -89,7 +89,7 @@ def _cached_kernel_spectrum(w: np.ndarray, plan: FFTPlan, spec: ConvSpec,
 
     if ctx is None or ctx.weight is None:
         return compute()
-    return SPECTRA.get(ctx.weight, ctx.version, tag, compute)
+    return SPECTRA.get(ctx.weight, w, tag, compute)
 
 
 def _blocks(a: np.ndarray, plan: FFTPlan, lengths: tuple[int, ...],

@@ -30,7 +30,9 @@ from .context import ConvContext
 from .geometry import ConvSpec
 from .padding import pad_adjoint
 
-CAPABILITIES = Capabilities()
+# Its flat layout and flipped-kernel grad_input multiply zeros outside the real windows by
+# the weight (grad_input) or the input (grad_weight): 0 * inf = NaN where direct has none.
+CAPABILITIES = Capabilities(spreads={"forward": (), "grad_input": (1,), "grad_weight": (1,)})
 
 _CHUNK_BYTES = 8 << 20      # im2col columns per chunk: fits the shared L3 cache
 
@@ -107,7 +109,7 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
         gy = grad_output.reshape(N, G, w.shape[0] // G, -1)
         return np.matmul(_filters(w, G).transpose(0, 2, 1), gy).reshape(x_shape)
     if set(spec.stride) != {1}:
-        return _col2im_grad_input(grad_output, w, x_shape, spec)
+        return scatter_grad_input(grad_output, w, x_shape, spec)
     if x_shape[1] < w.shape[0]:      # fewer input than output channels: scatter is cheaper
         return _flat_col2im_grad_input(grad_output, w, x_shape, spec)
     return flipped_grad_input(forward, grad_output, w, x_shape, spec)
@@ -165,7 +167,7 @@ def flipped_grad_input(forward_fn, grad_output: np.ndarray, w: np.ndarray,
     return gx if gx.shape == tuple(x_shape) else np.ascontiguousarray(gx[(..., *crop)])
 
 
-def _col2im_grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
+def scatter_grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
                        spec: ConvSpec) -> np.ndarray:
     """Columns = W^T @ grad_output per chunk, scattered back with one slice-add per tap."""
     N, C, G = x_shape[0], x_shape[1], spec.groups
@@ -197,7 +199,7 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
         xs = x.reshape(N, G, x.shape[1] // G, -1)
         return np.matmul(gy, xs.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w_shape)
     if set(spec.stride) != {1}:
-        return _grad_weight_windows(grad_output, x, w_shape, spec)
+        return window_grad_weight(grad_output, x, w_shape, spec)
     if _is_depthwise(w_shape, spec):
         return _depthwise.grad_weight(grad_output, x, w_shape, spec)
     plan = flat_plan(tuple(x.shape[2:]), kernel, spec)
@@ -213,8 +215,9 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
     return gw.reshape(w_shape)
 
 
-def _grad_weight_windows(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
-                         spec: ConvSpec) -> np.ndarray:
+def window_grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
+                       spec: ConvSpec) -> np.ndarray:
+    """Any stride: grad_output @ window columns^T, a chunk of samples per matrix product."""
     N, G, kernel = x.shape[0], spec.groups, tuple(w_shape[2:])
     P = math.prod(grad_output.shape[2:])
     gy = np.moveaxis(grad_output, 0, 1).reshape(G, w_shape[0] // G, N * P)

@@ -10,6 +10,8 @@ filter therefore gives N - F + 1 outputs.
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -151,3 +153,34 @@ def pool_spec(in_size: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[i
         overhang = max(0, (out - 1) * s + span - (n + 2 * p))
         pairs.append((p, p + overhang))
     return ConvSpec(tuple(stride), tuple(pairs), tuple(dilation))
+
+
+def memory_bytes() -> int:
+    """This machine's physical memory in bytes (unbounded where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):    # not a POSIX system
+        return 2 ** 63 - 1
+
+
+def check_allocation(op: str, what: str, shape: tuple[int, ...], itemsize: int,
+                     argument: str) -> None:
+    """Refuse, before any work, an array that could never fit in this machine's memory.
+
+    ``argument`` names the public argument(s) that made it so large, with their values
+    (``"padding=1000000000"``); the message says what must hold and what was received.
+
+    Examples
+    --------
+    >>> check_allocation("conv1d", "the padded input", (1, 1, 10 ** 18), 4, "padding=10**18")
+    Traceback (most recent call last):
+    ...
+    ValueError: conv1d: padding=10**18 is too large: the padded input would have shape \
+(1, 1, 1000000000000000000), 4e+18 bytes, more than this machine's memory ...
+    """
+    need = math.prod(shape) * itemsize
+    limit = memory_bytes()
+    if need > limit:
+        raise ValueError(f"{op}: {argument} is too large: {what} would have shape "
+                         f"{tuple(shape)}, {need:.3g} bytes, more than this machine's memory "
+                         f"({limit:.3g} bytes)")

@@ -18,7 +18,9 @@ Every transform is a single large BLAS call, so it uses all cores. ``grad_input`
 forward convolution of the padded grad_output with the flipped, transposed kernel (also 3x3,
 stride 1). ``grad_weight`` is Winograd too: differentiating ``Y`` with respect to ``g`` gives
 ``G^T [ (B^T d B) * (A gy A^T) ] G`` summed over tiles, reusing forward's transformed tiles.
-The transforms add rounding error: see the bounds in ``tests/conv``.
+The transforms add rounding error, up to ~18x PyTorch's in float32 on the benchmark layers
+(``tests/conv/test_conv_float32_accuracy.py``), so ``algorithm="auto"`` picks this engine
+for float64 only; ``algorithm="winograd"`` forces it, in float32 too.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ from .context import ConvContext
 from .gemm import flipped_grad_input
 from .geometry import ConvSpec
 
-CAPABILITIES = Capabilities(nd=(1, 2), stride=False, dilation=False, kernel=3)
+# F(4x4, 3x3) rounds up to ~18x more than PyTorch in float32 (the transforms' large
+# coefficients; see docs/performance.md), so ``auto`` uses it in float64 only.
+CAPABILITIES = Capabilities(nd=(1, 2), stride=False, dilation=False, kernel=3,
+                            auto_float32=False)
 
 TILE, ALPHA = 4, 6      # outputs per tile and tile size, per dim
 _CHUNK_BYTES = 8 << 20  # tile arrays per chunk: cache-sized, yet few large BLAS calls

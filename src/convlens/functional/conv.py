@@ -11,7 +11,7 @@ import numpy as np
 from .. import _validate
 from ..autograd import is_grad_enabled
 from ..conv import geometry
-from ..conv.choose import choose, engine
+from ..conv.choose import choose, runner
 from ..conv.context import ConvContext
 from ..conv.padding import PADDING_MODES
 from ..tensor import Tensor
@@ -28,29 +28,32 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     if unbatched:
         x = x.reshape((1, *x.shape))
     spec = geometry.conv_spec(op, x.shape, weight.shape, stride, padding, dilation, groups)
+    _check_sizes(op, x, weight, spec, padding, dilation)
     if padding_mode != "zeros" and not spec.is_unpadded:
         x = pad_pairs(x, spec.padding, padding_mode)
         spec = geometry.ConvSpec(spec.stride, ((0, 0),) * nd, spec.dilation, spec.groups)
     training = is_grad_enabled() and (x.requires_grad or weight.requires_grad)
-    # The weight's identity and version key the FFT engine's filter-spectrum cache.
+    # The weight tensor keys the FFT engine's filter-spectrum cache (hits checked by value).
     ctx = ConvContext(weight=weight, version=weight.version, save=training)
     name = choose(x.shape, weight.shape, spec, algorithm, dtype=x.dtype,
                   requires_grad=training, ctx=ctx)
-    out = _forward(engine(name), x._data, weight._data, spec, ctx)
+    out = _forward(name, x._data, weight._data, spec, ctx)
     if bias is not None:
         out += bias._data.reshape(-1, *(1,) * nd)
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    conv_engine = engine(name)
 
+    @np.errstate(invalid="ignore", over="ignore")
     def backward(grad_output):
         grad_output = np.ascontiguousarray(grad_output)
         grad_input = grad_weight = None
         empty = grad_output.size == 0 or x._data.size == 0
         if x.requires_grad:
-            grad_input = np.zeros(x.shape, x.dtype) if empty else conv_engine.grad_input(
+            grad_input = np.zeros(x.shape, x.dtype) if empty else runner(
+                name, "grad_input", grad_output, weight._data)(
                 grad_output, weight._data, x.shape, spec, ctx=ctx)
         if weight.requires_grad:
-            grad_weight = np.zeros(weight.shape, x.dtype) if empty else conv_engine.grad_weight(
+            grad_weight = np.zeros(weight.shape, x.dtype) if empty else runner(
+                name, "grad_weight", grad_output, x._data)(
                 grad_output, x._data, weight.shape, spec, ctx=ctx)
         if bias is None:
             return grad_input, grad_weight
@@ -60,13 +63,29 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
-def _forward(conv_engine, x: np.ndarray, w: np.ndarray, spec: geometry.ConvSpec,
+def _check_sizes(op: str, x: Tensor, weight: Tensor, spec: geometry.ConvSpec, padding,
+                 dilation) -> None:
+    """Refuse padded inputs and outputs that cannot fit in memory before any work."""
+    argument = f"padding={padding!r}"
+    if isinstance(padding, str):
+        argument += f" with dilation={dilation!r}"
+    in_size = tuple(x.shape[2:])
+    geometry.check_allocation(op, "the padded input", (*x.shape[:2], *spec.padded_size(in_size)),
+                              x.dtype.itemsize, argument)
+    out_size = spec.output_size(in_size, tuple(weight.shape[2:]))
+    geometry.check_allocation(op, "the output", (x.shape[0], weight.shape[0], *out_size),
+                              x.dtype.itemsize, argument)
+
+
+def _forward(name: str, x: np.ndarray, w: np.ndarray, spec: geometry.ConvSpec,
              ctx: ConvContext) -> np.ndarray:
-    """The engine's forward, or zeros of the right shape when there is nothing to compute."""
+    """The engine's forward (its local fallback where x or w holds NaN/inf), or zeros of the
+    right shape when there is nothing to compute."""
     out_size = spec.output_size(x.shape[2:], w.shape[2:])
     if x.size == 0 or w.size == 0:
         return np.zeros((x.shape[0], w.shape[0], *out_size), dtype=x.dtype)
-    return conv_engine.forward(x, w, spec, ctx=ctx)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf*0 = NaN is expected, as in torch
+        return runner(name, "forward", x, w)(x, w, spec, ctx=ctx)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,  # noqa: A002

@@ -8,6 +8,7 @@ from . import init, registry
 from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .containers import Concat, ModuleList, Residual, Sequential
 from .conv import Conv1d, Conv2d, Conv3d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
@@ -65,3 +66,4 @@ __all__ += [
     "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "ReflectionPad1d", "ReflectionPad2d",
     "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d",
 ]
+__all__ += ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]

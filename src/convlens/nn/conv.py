@@ -69,6 +69,9 @@ class _ConvNd(Module):
         self.algorithm = _validate.one_of(algorithm, _choose.ALGORITHMS, "algorithm")
         dtype = _args.float_dtype(dtype)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        geometry.check_allocation(type(self).__name__, "the weight", shape, dtype.itemsize,
+                                  f"kernel_size={kernel_size!r} with in_channels="
+                                  f"{in_channels} and out_channels={out_channels}")
         self.weight = Parameter(np.empty(shape, dtype))
         if _args.boolean(bias, "bias"):
             self.bias = Parameter(np.empty(self.out_channels, dtype))

@@ -28,6 +28,7 @@ from .. import _validate
 from ..autograd import no_grad
 from ..tensor import Tensor
 from .conv import _ConvNd
+from .conv_transpose import _ConvTransposeNd
 from .flatten import Flatten
 from .linear import Linear
 from .module import Module
@@ -124,6 +125,10 @@ def layer_field(module: Module, field_in: Field, x: Tensor, out: Tensor) -> Fiel
     if isinstance(module, _ConvNd):
         kernel = tuple(d * (k - 1) + 1 for k, d in zip(module.kernel_size, module.dilation))
         return _window_field(field_in, kernel, module.stride)
+    if isinstance(module, _ConvTransposeNd):    # a stride > 1 jump would be fractional
+        kernel = tuple(d * (k - 1) + 1 for k, d in zip(module.kernel_size, module.dilation))
+        return _window_field(field_in, kernel, module.stride) \
+            if set(module.stride) == {1} else None
     if isinstance(module, _MaxPoolNd | _AvgPoolNd):
         kernel = _validate.int_tuple(module.kernel_size, nd, "kernel_size")
         dilation = _validate.int_tuple(getattr(module, "dilation", 1), nd, "dilation")
@@ -154,6 +159,9 @@ def _macs(module: Module, x: Tensor, out: Tensor) -> int:
         return int(out._data.size) * per_output
     if isinstance(module, Linear):
         return int(out._data.size) * module.in_features
+    if isinstance(module, _ConvTransposeNd):    # every input pixel meets every tap once
+        per_input = module.out_channels // module.groups * math.prod(module.kernel_size)
+        return int(x._data.size) * per_input
     return 0
 
 
@@ -210,7 +218,7 @@ class _Recorder:
                "fc_ratio": None}
         if isinstance(x, Tensor) and isinstance(out, Tensor):
             row["macs"] = _macs(module, x, out)
-            if isinstance(module, _ConvNd):
+            if isinstance(module, _ConvNd | _ConvTransposeNd):
                 in_size, out_size = int(x._data.size), int(out._data.size)
                 bias = out_size if module.bias is not None else 0
                 conv_params = sum(p.numel() for p in own)
