@@ -383,3 +383,5 @@ def _pad(b: Builder, node: Node) -> None:
             full[int(axis) % rank] = pair
         pairs = full
     b.add(layers.Pad(pairs, mode, value), node, node.inputs[:1])
+# Rules in other modules register themselves here (they import ``op`` from this module).
+from . import onnx_ops_activation, onnx_ops_more  # noqa: E402, F401, I001

@@ -186,3 +186,77 @@ class OnnxPool(nn.Module):
                 "stride": list(self.stride), "pads": [list(p) for p in self.pads],
                 "dilation": list(self.dilation), "auto_pad": self.auto_pad,
                 "ceil_mode": self.ceil_mode, "count_include_pad": self.count_include_pad}
+
+
+_CONV_TRANSPOSES = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+def transpose_pairs(auto_pad: str, in_size: Sequence[int], full: Sequence[int],
+                    stride: Sequence[int], output_padding: Sequence[int],
+                    output_shape: Sequence[int], pads: Sequence[tuple[int, int]]) -> list:
+    """ONNX ConvTranspose's (low, high) crop of the full output ``full`` (may be negative)."""
+    if output_shape or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        target = output_shape or [n * s for n, s in zip(in_size, stride)]
+        pairs = []
+        for f, op, t in zip(full, output_padding, target):
+            total = f + op - t
+            half = total // 2
+            # ONNX's rule: SAME_UPPER puts the larger half last, everything else first.
+            pairs.append((half, total - half) if auto_pad == "SAME_UPPER" else
+                         (total - half, half))
+        return pairs
+    if auto_pad == "VALID":
+        return [(0, 0)] * len(full)
+    return [tuple(p) for p in pads]
+
+
+@nn.register
+class OnnxConvTranspose(nn.Module):
+    """ONNX ``ConvTranspose``: ``forward(x, weight, bias=None)`` with every ONNX option
+    (per-side ``pads``, ``auto_pad``, ``output_padding``, ``output_shape``).
+
+    Examples
+    --------
+    >>> import numpy as np, convlens as cl
+    >>> from convlens.interop.onnx_window import OnnxConvTranspose
+    >>> x, w = cl.tensor(np.ones((1, 1, 3))), cl.tensor(np.ones((1, 2, 3)))
+    >>> OnnxConvTranspose(stride=[2], pads=[(1, 0)])(x, w).shape
+    (1, 2, 6)
+    """
+
+    def __init__(self, stride: Sequence[int] = (), pads: Sequence[Sequence[int]] = (),
+                 dilation: Sequence[int] = (), groups: int = 1, auto_pad: str = "NOTSET",
+                 output_padding: Sequence[int] = (), output_shape: Sequence[int] = ()) -> None:
+        super().__init__()
+        self.stride, self.dilation = tuple(map(int, stride)), tuple(map(int, dilation))
+        self.pads = tuple((int(lo), int(hi)) for lo, hi in pads)
+        self.groups, self.auto_pad = int(groups), _check_auto_pad(auto_pad)
+        self.output_padding = tuple(map(int, output_padding))
+        self.output_shape = tuple(map(int, output_shape))
+
+    def forward(self, input: Tensor, weight: Tensor,  # noqa: A002 - torch's argument name
+                bias: Tensor | None = None) -> Tensor:
+        nd = weight.ndim - 2
+        if nd not in _CONV_TRANSPOSES:
+            raise ValueError(f"OnnxConvTranspose supports 1-D to 3-D weights; got shape "
+                             f"{weight.shape}")
+        stride, dilation = self.stride or (1,) * nd, self.dilation or (1,) * nd
+        extra = self.output_padding or (0,) * nd
+        y = _CONV_TRANSPOSES[nd](input, weight, None, stride, 0, 0, self.groups, dilation)
+        pairs = transpose_pairs(self.auto_pad, input.shape[2:], y.shape[2:], stride, extra,
+                                self.output_shape[-nd:] if self.output_shape else (),
+                                self.pads or ((0, 0),) * nd)
+        grow = [(max(-lo, 0), max(-hi, 0) + e) for (lo, hi), e in zip(pairs, extra)]
+        if any(sum(g) for g in grow):
+            y = pad_pairs(y, ((0, 0), (0, 0), *grow), "zeros", 0.0)
+        y = y[(..., *(slice(max(lo, 0), n - max(hi, 0)) for (lo, hi), n in
+                       zip(pairs, y.shape[2:])))]
+        if bias is not None:
+            y = y + bias.reshape((-1, *(1,) * nd))
+        return y
+
+    def get_config(self) -> dict[str, Any]:
+        return {"stride": list(self.stride), "pads": [list(p) for p in self.pads],
+                "dilation": list(self.dilation), "groups": self.groups,
+                "auto_pad": self.auto_pad, "output_padding": list(self.output_padding),
+                "output_shape": list(self.output_shape)}

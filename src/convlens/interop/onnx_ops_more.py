@@ -1,0 +1,66 @@
+"""Import rules for ConvTranspose and BatchNormalization on computed values.
+
+Registered into :data:`convlens.interop.onnx_ops.RULES` when that module loads.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import nn
+from .onnx_ops import _auto_mode, _float, _pairs, _unsupported, op
+from .onnx_window import OnnxConvTranspose
+
+if TYPE_CHECKING:
+    from .onnx_import import Builder, Node
+
+_STOCK_TRANSPOSES = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+
+
+def _stock_transpose(b: Builder, node: Node) -> nn.Module | None:
+    """A stock ``nn.ConvTranspose*d`` holding the constant weight, when it computes what
+    ONNX asks (symmetric pads, no auto_pad or output_shape), else None."""
+    weight, bias_name = b.constant(b.input(node, 1)), b.input(node, 2)
+    bias = b.constant(bias_name)
+    if weight is None or (bias_name and bias is None) or not 3 <= weight.ndim <= 5 or \
+            _auto_mode(node) != "NOTSET" or "output_shape" in node.attrs:
+        return None
+    nd, weight = weight.ndim - 2, _float(weight)
+    pairs = _pairs(node, nd)
+    if any(lo != hi for lo, hi in pairs):
+        return None
+    kernel = list(node.attrs.get("kernel_shape", weight.shape[2:]))
+    if kernel != list(weight.shape[2:]):
+        raise _unsupported(node, f"kernel_shape {kernel} does not match the weight's shape "
+                                 f"{list(weight.shape)}")
+    group = int(node.attrs.get("group", 1))
+    if bias is not None and bias.size != weight.shape[1] * group:
+        raise _unsupported(node, f"the bias has {bias.size} values for "
+                                 f"{weight.shape[1] * group} output channels")
+    layer = _STOCK_TRANSPOSES[nd - 1](
+        weight.shape[0], weight.shape[1] * group, tuple(kernel),
+        tuple(node.attrs.get("strides", [1] * nd)), tuple(lo for lo, _ in pairs),
+        tuple(node.attrs.get("output_padding", [0] * nd)), group, bias is not None,
+        tuple(node.attrs.get("dilations", [1] * nd)), dtype=weight.dtype, generator=0)
+    layer.weight.data = weight
+    if bias is not None:
+        layer.bias.data = bias.astype(weight.dtype).reshape(-1)
+    return layer
+
+
+@op("ConvTranspose")
+def _conv_transpose(b: Builder, node: Node) -> None:
+    layer = _stock_transpose(b, node)
+    if layer is not None:
+        b.add(layer, node, node.inputs[:1])
+        return
+    nd = None
+    if "kernel_shape" in node.attrs:
+        nd = len(node.attrs["kernel_shape"])
+    pads = node.attrs.get("pads")
+    layer = OnnxConvTranspose(
+        node.attrs.get("strides", ()), _pairs(node, len(pads) // 2 if nd is None else nd)
+        if pads else (), node.attrs.get("dilations", ()), int(node.attrs.get("group", 1)),
+        _auto_mode(node), node.attrs.get("output_padding", ()),
+        node.attrs.get("output_shape", ()))
+    b.add(layer, node, [name for name in node.inputs[:3] if name])
