@@ -25,26 +25,26 @@ from convlens.interop.onnx_import import SUPPORTED_OPS
 onnx = pytest.importorskip("onnx")
 pytestmark = pytest.mark.slow
 
-_OPSET = "convlens reads opsets 7 to 23; the case's model is newer"
 _INDICES = "the Indices output of MaxPool is not supported"
+_TRAINING = "training mode is not supported: convlens imports for inference"
+_MASK = "the mask output of Dropout is not supported"
 EXPECTED_FAILURES: dict[str, str] = {
     "test_maxpool_with_argmax_2d_precomputed_pads": _INDICES,
     "test_maxpool_with_argmax_2d_precomputed_strides": _INDICES,
     "test_maxpool_2d_uint8": "integer inputs: convlens pools float tensors only",
-    "test_maxpool_2d_storage_order": "storage_order=1 changes only the Indices output, which "
-                                     "is not supported",
-    "test_dropout_default_mask": "the mask output of Dropout is not supported",
-    "test_dropout_default_mask_ratio": "the mask output of Dropout is not supported",
-    "test_dropout_default_ratio": "training mode (a ratio input with training_mode=1) is not "
-                                  "supported; the import is for inference",
-    "test_training_dropout": "training mode is not supported (inference import)",
-    "test_training_dropout_default": "training mode is not supported (inference import)",
-    "test_training_dropout_default_mask": "training mode is not supported (inference import)",
-    "test_training_dropout_mask": "training mode is not supported (inference import)",
-    "test_training_dropout_zero_ratio": "training mode is not supported (inference import)",
-    "test_training_dropout_zero_ratio_mask": "training mode is not supported (inference import)",
-    "test_batchnorm_epsilon_training_mode": "training-mode BatchNormalization is not supported",
-    "test_batchnorm_example_training_mode": "training-mode BatchNormalization is not supported",
+    "test_dropout_default_mask": _MASK,
+    "test_dropout_default_mask_ratio": _MASK,
+    "test_training_dropout": _TRAINING,
+    "test_training_dropout_default": _TRAINING,
+    "test_training_dropout_default_mask": _TRAINING,
+    "test_training_dropout_mask": _TRAINING,
+    "test_training_dropout_zero_ratio": _TRAINING,
+    "test_training_dropout_zero_ratio_mask": _TRAINING,
+    "test_batchnorm_epsilon_training_mode": _TRAINING,
+    "test_batchnorm_example_training_mode": _TRAINING,
+    "test_constant": "the graph has no input; from_onnx builds a model called on its inputs",
+    "test_identity_sequence": "sequence values: convlens graphs carry tensors only",
+    "test_identity_opt": "optional values: convlens graphs carry tensors only",
 }
 
 

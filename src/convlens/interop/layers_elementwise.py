@@ -100,6 +100,10 @@ class Binary(nn.Module):
         self.kind = kind
 
     def forward(self, a: Tensor, b: Tensor) -> Tensor:
+        if self.kind == "Div" and a.dtype.kind in "iu" and b.dtype.kind in "iu":
+            x, y = np.broadcast_arrays(a._data, b._data)  # ONNX truncates toward zero
+            quotient = np.abs(x) // np.abs(y) if a.dtype.kind == "i" else x // y
+            return Tensor(np.where((x < 0) != (y < 0), -quotient, quotient).astype(a.dtype))
         if self.kind == "Pow" and b.dtype != a.dtype:
             b = Tensor(b._data.astype(a.dtype))
         return _BINARY[self.kind](a, b)
@@ -110,22 +114,26 @@ class Binary(nn.Module):
 
 @nn.register
 class Clip(nn.Module):
-    """ONNX ``Clip``: ``forward(x, min=None, max=None)`` or fixed bounds from attributes."""
+    """ONNX ``Clip``: fixed ``low``/``high`` bounds, or bounds given as inputs:
+    ``computed`` names which (``"low"``, ``"high"``), in the order ``forward`` takes them."""
 
-    def __init__(self, low: float | None = None, high: float | None = None) -> None:
+    def __init__(self, low: float | None = None, high: float | None = None,
+                 computed: Sequence[str] = ()) -> None:
         super().__init__()
         self.low, self.high = low, high
+        self.computed = tuple(computed)
+        if not set(self.computed) <= {"low", "high"}:
+            raise ValueError(f"computed may name 'low' and 'high'; got {computed!r}")
 
-    def forward(self, input: Tensor, low: Tensor | None = None,  # noqa: A002
-                high: Tensor | None = None) -> Tensor:
-        low = self.low if low is None else low
-        high = self.high if high is None else high
+    def forward(self, input: Tensor, *bounds: Tensor) -> Tensor:  # noqa: A002
+        given = dict(zip(self.computed, bounds))
+        low, high = given.get("low", self.low), given.get("high", self.high)
         if low is None and high is None:
             return input
         return clamp(input, low, high)
 
     def get_config(self) -> dict[str, Any]:
-        return {"low": self.low, "high": self.high}
+        return {"low": self.low, "high": self.high, "computed": list(self.computed)}
 
 
 @nn.register

@@ -98,3 +98,26 @@ class OnnxBatchNorm(nn.Module):
 
     def get_config(self) -> dict[str, Any]:
         return {"eps": self.eps}
+
+
+@nn.register
+class LayerNormStat(nn.Module):
+    """The optional ``Mean`` (``stat="mean"``) or ``InvStdDev`` output of ONNX
+    ``LayerNormalization``: reduced over the dims from ``axis`` on, kept as size 1."""
+
+    def __init__(self, axis: int = -1, eps: float = 1e-5, stat: str = "mean") -> None:
+        super().__init__()
+        if stat not in ("mean", "inv_std_dev"):
+            raise ValueError(f"stat must be 'mean' or 'inv_std_dev'; got {stat!r}")
+        self.axis, self.eps, self.stat = int(axis), float(eps), stat
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
+        dims = tuple(range(self.axis % input.ndim, input.ndim))
+        mean = input.mean(dim=dims, keepdim=True)
+        if self.stat == "mean":
+            return mean
+        centred = input - mean
+        return 1.0 / ((centred * centred).mean(dim=dims, keepdim=True) + self.eps).sqrt()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"axis": self.axis, "eps": self.eps, "stat": self.stat}

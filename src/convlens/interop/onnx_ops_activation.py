@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .layers_elementwise import Binary, Clip, Elementwise, PRelu, ReduceMean
-from .layers_norm import OnnxBatchNorm, OnnxGroupNorm, OnnxInstanceNorm, OnnxLayerNorm
+from .layers_norm import (
+    LayerNormStat,
+    OnnxBatchNorm,
+    OnnxGroupNorm,
+    OnnxInstanceNorm,
+    OnnxLayerNorm,
+)
 from .onnx_ops import RULES, _unsupported, op
 
 if TYPE_CHECKING:
@@ -59,10 +65,9 @@ def _clip(b: Builder, node: Node) -> None:
     if all(not name or value is not None for name, value in zip(bounds, values)):
         low, high = (None if v is None else float(v.reshape(-1)[0]) for v in values)
         b.add(Clip(low, high), node, node.inputs[:1])
-    elif not bounds[0]:
-        raise _unsupported(node, "a computed max without a min is not supported")
     else:
-        b.add(Clip(), node, [node.inputs[0], *(name for name in bounds if name)])
+        computed = [key for key, name in zip(("low", "high"), bounds) if name]
+        b.add(Clip(computed=computed), node, [node.inputs[0], *(n for n in bounds if n)])
 
 
 @op("PRelu")
@@ -88,9 +93,13 @@ def _reduce_mean(b: Builder, node: Node) -> None:
 
 @op("LayerNormalization")
 def _layer_norm(b: Builder, node: Node) -> None:
-    _single_output(node)
-    layer = OnnxLayerNorm(int(node.attrs.get("axis", -1)), float(node.attrs.get("epsilon", 1e-5)))
-    b.add(layer, node, _inputs(node)[:3])
+    axis, eps = int(node.attrs.get("axis", -1)), float(node.attrs.get("epsilon", 1e-5))
+    b.add(OnnxLayerNorm(axis, eps), node, _inputs(node)[:3])
+    from .onnx_import import Node  # noqa: PLC0415 - onnx_import imports this module
+    for name, stat in zip(node.outputs[1:3], ("mean", "inv_std_dev")):
+        if name:  # the optional Mean and InvStdDev outputs: one more step each
+            extra = Node(node.op_type, f"{node.name}_{stat}", node.inputs[:1], [name])
+            b.add(LayerNormStat(axis, eps, stat), extra, node.inputs[:1])
 
 
 @op("GroupNormalization")

@@ -1,4 +1,4 @@
-"""Import rules for ConvTranspose and BatchNormalization on computed values.
+"""Import rules for ConvTranspose, and for Reshape and Pad on computed shapes and pads.
 
 Registered into :data:`convlens.interop.onnx_ops.RULES` when that module loads.
 """
@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import nn
-from .onnx_ops import _auto_mode, _float, _pairs, _unsupported, op
+from .layers import PAD_MODES
+from .layers_dynamic import DynamicPad, DynamicReshape
+from .onnx_ops import RULES, _auto_mode, _float, _pairs, _unsupported, op
 from .onnx_window import OnnxConvTranspose
 
 if TYPE_CHECKING:
@@ -64,3 +66,47 @@ def _conv_transpose(b: Builder, node: Node) -> None:
         _auto_mode(node), node.attrs.get("output_padding", ()),
         node.attrs.get("output_shape", ()))
     b.add(layer, node, [name for name in node.inputs[:3] if name])
+
+
+_constant_reshape, _constant_pad = RULES["Reshape"], RULES["Pad"]
+
+
+@op("Reshape")
+def _reshape(b: Builder, node: Node) -> None:
+    """A constant target shape makes ``layers.Reshape``; a computed one ``DynamicReshape``."""
+    if b.constant(b.input(node, 1)) is not None:
+        _constant_reshape(b, node)
+        return
+    b.add(DynamicReshape(bool(node.attrs.get("allowzero", 0))), node, node.inputs[:2],
+          rank=None)
+
+
+@op("Pad")
+def _pad(b: Builder, node: Node) -> None:
+    """Constant pads make ``layers.Pad``; computed ones (opset 11+) ``DynamicPad``."""
+    optional = [b.input(node, 2), b.input(node, 3)]
+    if b.opset < 11 or all(b.constant(name) is not None
+                           for name in [b.input(node, 1)] + [n for n in optional if n]):
+        _constant_pad(b, node)
+        return
+    mode = node.attrs.get("mode", b"constant")
+    mode = mode.decode("utf-8", "replace") if isinstance(mode, bytes) else str(mode)
+    if mode not in PAD_MODES:
+        raise _unsupported(node, f"unknown mode {mode!r}")
+    names = [key for key, name in zip(("value", "axes"), optional) if name]
+    b.add(DynamicPad(mode, tuple(names)), node,
+          [node.inputs[0], node.inputs[1], *(name for name in optional if name)])
+
+
+@op("Dropout")
+def _dropout(b: Builder, node: Node) -> None:
+    """Inference Dropout; a computed ratio (ignored outside training) keeps p=0.5."""
+    if len(node.outputs) > 1 and node.outputs[1]:
+        raise _unsupported(node, "the mask output is not supported")
+    mode = b.constant(b.input(node, 2))
+    if b.input(node, 2) and (mode is None or mode.reshape(-1)[:1].any()):
+        raise _unsupported(node, "training_mode must be a constant false; convlens imports "
+                                 "for inference")
+    ratio = b.constant(b.input(node, 1))
+    ratio = float(node.attrs.get("ratio", 0.5)) if ratio is None else float(ratio)
+    b.add(nn.Dropout(min(max(ratio, 0.0), 1.0)), node, node.inputs[:1])
