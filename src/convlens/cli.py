@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -26,6 +28,21 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return ValueError, TypeError, OSError, ImportError, TrainingDiverged
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default and, where it has them, its choices."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if not action.option_strings or action.default is argparse.SUPPRESS:
+            return text
+        if action.choices is not None and "choices" not in text:
+            text += f" (choices: {', '.join(map(str, action.choices))})"
+        if "default" not in text:
+            shown = "off" if isinstance(action, argparse._StoreTrueAction) else "%(default)s"
+            text += f" (default: {shown})"
+        return text.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convlens",
@@ -35,7 +52,32 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"convlens.commands.{name}").register(subparsers)
+    for subparser in subparsers.choices.values():
+        subparser.formatter_class = HelpFormatter
     return parser
+
+
+def _flag_names(message: str, parser: argparse.ArgumentParser, command: str) -> str:
+    """Say ``--data-dir`` where a library message names the keyword ``data_dir=``."""
+    actions = parser._subparsers._group_actions[0].choices[command]._actions
+    for action in actions:
+        flags = [flag for flag in action.option_strings if flag.startswith("--")]
+        if not flags or action.dest in ("help", "run"):
+            continue
+        message = re.sub(rf"\b{action.dest}=(?![\w'\"])", flags[0], message)
+        if "_" in action.dest:
+            message = re.sub(rf"(?<![-\w]){action.dest}\b", flags[0], message)
+    return message
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our output went away (``convlens ... | head``): stop without a word."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit-time flush cannot fail again
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 141  # 128 + SIGPIPE, what a C tool killed by the signal reports
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,11 +92,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(args.run(args) or 0)
+        code = int(args.run(args) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        print("convlens: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError as error:
+        print(f"convlens: error: out of memory: {str(error) or 'MemoryError'}; use smaller "
+              "sizes", file=sys.stderr)
+        return 2
     except Exception as error:
         if not isinstance(error, _user_errors()):
             raise
-        message = str(error) or type(error).__name__
+        message = _flag_names(str(error) or type(error).__name__, parser, args.command)
         if isinstance(error, ModuleNotFoundError):
             message += " (an optional package is missing; pip install 'convlens[all]')"
         print(f"convlens: error: {message}", file=sys.stderr)

@@ -62,9 +62,11 @@ def test_predict_classifies_image_and_npy_files(run_dir, tmp_path, capsys):
     np.save(npy, test.x[1])
     assert cli.main(["predict", str(run_dir), str(png), str(npy)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2
-    for line in lines:
-        path, label, probability = line.split("\t")
+    assert lines[0] == "file\tclass\tprobability\tinverted"
+    assert len(lines) == 3
+    for line in lines[1:]:
+        path, label, probability, inverted = line.split("\t")
+        assert inverted == "no"
         assert label in [str(d) for d in range(10)]
         assert 0.0 < float(probability) <= 1.0
 
@@ -87,7 +89,7 @@ def test_predict_reads_16_bit_images_and_channelless_npy_like_their_8_bit_twins(
     np.save(tmp_path / "d.npy", digit)                      # (28, 28): no channel axis
     assert cli.main(["predict", str(run_dir), *(str(tmp_path / n) for n in
                                                 ("d8.png", "d16.png", "d.npy"))]) == 0
-    rows = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()]
+    rows = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()[1:]]
     assert rows[0][1] == rows[1][1] == rows[2][1]
     assert float(rows[0][2]) == pytest.approx(float(rows[1][2]), abs=0.02)
 
@@ -133,7 +135,7 @@ def test_user_errors_print_one_line_and_exit_2(tmp_path, capsys, argv, message):
 def test_train_refuses_to_mix_a_new_run_into_a_folder_with_files(run_dir, capsys):
     before = (run_dir / "metrics.json").read_text()
     assert cli.main(["train", "--limit", "50", "--epochs", "1", "--out", str(run_dir)]) == 2
-    assert "already holds files; choose a new folder or pass --overwrite" in capsys.readouterr().err
+    assert "already holds files; choose a new folder, pass --overwrite" in capsys.readouterr().err
     assert (run_dir / "metrics.json").read_text() == before
 
 

@@ -87,11 +87,35 @@ def test_grad_cam_resamples_from_receptive_field_centres():
     x = np.random.default_rng(0).random((8, 8)) + 0.1  # all positive
     coarse = x[::2, ::2]  # the 4x4 conv output sits on input pixels 0, 2, 4, 6
     alpha = 1.0 / 16
-    # between two centres: the average; beyond the last centre (pixel 7): held constant
-    rows = np.array([np.interp(np.arange(8), [0, 2, 4, 6], c) for c in coarse.T]).T
-    expected = np.array([np.interp(np.arange(8), [0, 2, 4, 6], r) for r in rows]) * alpha
-    np.testing.assert_allclose(explain.grad_cam(model, x[None], target=0, layer="0"), expected,
-                               rtol=1e-12)
+    # between two centres: the average; beyond the last centre (pixel 7, one pixel past
+    # centre 6, half a jump): half of it, falling to zero, not held constant
+    rows = np.array([np.interp(np.arange(8), [0, 2, 4, 6, 8], [*c, 0.0]) for c in coarse.T]).T
+    expected = np.array([np.interp(np.arange(8), [0, 2, 4, 6, 8], [*r, 0.0]) for r in rows])
+    np.testing.assert_allclose(explain.grad_cam(model, x[None], target=0, layer="0"),
+                               expected * alpha, rtol=1e-12)
+
+
+def test_grad_cam_by_hand_on_a_valid_3x3_conv():
+    """A 3x3 valid conv on 6x6: units are centred on pixels 1..4, none on the border pixels.
+
+    conv weight w = all ones / 9 (one channel), then global average pooling and a linear layer
+    with weight 1, so y = mean(A) and dy/dA = 1/16 everywhere: alpha = 1/16 and the map on the
+    conv grid is relu(A) / 16. Upsampled with jump 1, pixel p on an axis takes unit p - 1 whole;
+    the border pixels 0 and 5 are one pixel from the nearest centre: weight 0.
+    """
+    conv = nn.Conv2d(1, 1, 3, bias=False, dtype=np.float64)
+    conv.weight.data = np.full((1, 1, 3, 3), 1.0 / 9)
+    linear = nn.Linear(1, 1, bias=False, dtype=np.float64)
+    linear.weight.data = np.ones((1, 1))
+    model = nn.Sequential(conv, nn.AdaptiveAvgPool2d(1), nn.Flatten(), linear)
+    x = np.arange(36, dtype=np.float64).reshape(6, 6) / 10
+    by_hand = np.zeros((6, 6))
+    for i in range(1, 5):
+        for j in range(1, 5):
+            by_hand[i, j] = sum(x[i + a, j + b] for a in (-1, 0, 1) for b in (-1, 0, 1)) / 9 / 16
+    cam = explain.grad_cam(model, x[None], target=0, layer="0")
+    np.testing.assert_allclose(cam, by_hand, rtol=1e-12)
+    assert cam[:, 0].max() == cam[:, 5].max() == cam[0].max() == cam[5].max() == 0.0
 
 
 def test_grad_cam_and_saliency_errors():

@@ -360,3 +360,24 @@ def test_hostile_checkpoints_are_refused(tmp_path):
     write_zip(path, {"checkpoint.json": document, "w.npy": npy(np.arange(4.0))[:-8]})
     with pytest.raises(ModelFileError, match="array 'w' declares shape"):
         io.load_checkpoint(path)
+
+
+@pytest.mark.parametrize("node", [
+    {"type": "Embedding", "config": {"num_embeddings": 10**6, "embedding_dim": 10**4}},
+    {"type": "Bilinear", "config": {"in1_features": 10**4, "in2_features": 10**4,
+                                    "out_features": 10**3}},
+    {"type": "ConvTranspose2d", "config": {"in_channels": 10**4, "out_channels": 10**4,
+                                           "kernel_size": [99, 99]}},
+    {"type": "LayerNorm", "config": {"normalized_shape": [10**5, 10**5]}},
+], ids=lambda node: node["type"])
+def test_newer_layers_count_against_the_weight_budget(tmp_path, node):
+    # each would allocate gigabytes from a few bytes of JSON before its weights were checked
+    path = tmp_path / "m.convlens"
+    write_zip(path, {"architecture.json": architecture(node)})
+    tracemalloc.start()
+    try:
+        assert_rejected(path, "the architecture declares at least")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 << 20

@@ -15,9 +15,10 @@ __all__ = ["CONFIG_FILE", "MODEL_FILE", "parse_shape", "resolve", "write_json"]
 
 
 def write_json(path: str, data: Any) -> None:
-    """Write JSON atomically (temp file in the same folder, then rename)."""
+    """Write strict JSON atomically (temp file in the same folder, then rename); NaN and
+    infinity are refused (JSON has neither)."""
     with atomic_write(path, "w") as stream:
-        json.dump(data, stream, indent=2)
+        json.dump(data, stream, indent=2, allow_nan=False)
         stream.write("\n")
 
 

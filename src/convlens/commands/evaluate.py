@@ -14,10 +14,12 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="test accuracy, confusion matrix and per-class accuracy",
         description="Evaluate a trained model (a run folder or a model file) on a test split.")
-    parser.add_argument("source", metavar="RUN_OR_MODEL")
+    parser.add_argument("source", metavar="RUN_OR_MODEL",
+                        help="a run folder (convlens train --out) or a model file")
     parser.add_argument("--dataset", default=None,
                         help="dataset name (default: the one the run was trained on)")
-    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--data-dir", default=None,
+                        help="folder holding local dataset files (default: the run's)")
     parser.set_defaults(run=run)
 
 
@@ -40,11 +42,11 @@ def run(args: argparse.Namespace) -> int:
     import convlens as cl
 
     model_path, config = resolve(args.source)
+    model = cl.load(model_path)          # a broken model file is reported before missing flags
     dataset = args.dataset or config.get("dataset")
     if dataset is None:
         raise ValueError("--dataset is required when evaluating a bare model file")
     _, test = cl.data.load_dataset(dataset, data_dir=args.data_dir or config.get("data_dir"))
-    model = cl.load(model_path)
     predicted = predictions(model, test).argmax(axis=1)
     matrix = confusion_matrix(test.y, predicted, test.num_classes)
     print(f"{model_path} on the {dataset} test split ({len(test)} samples)")

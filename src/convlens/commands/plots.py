@@ -30,6 +30,14 @@ def plot_curves(history, path: str) -> bool:
         ax.grid(alpha=0.3)
         ax.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    save_figure(figure, path)
     plt.close(figure)
     return True
+
+
+def save_figure(figure, path: str) -> None:
+    """Write a matplotlib figure as PNG, atomically (readers never see half a picture)."""
+    from .._atomic import atomic_write
+
+    with atomic_write(path) as stream:
+        figure.savefig(stream, format="png", dpi=100)

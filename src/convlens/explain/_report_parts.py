@@ -28,7 +28,7 @@ def curves_figure(history: dict[str, list[float | None]]) -> Any:
     """Loss and accuracy per epoch, train and test side by side."""
     from matplotlib.ticker import MaxNLocator
 
-    epochs = [int(e) + 1 for e in history.get("epoch", [])]
+    epochs = [int(e) for e in history.get("epoch", [])]  # history.csv counts from 1
     fig = _figures.figure("report", 9.0, 3.2)
     for ax, metric in zip(fig.subplots(1, 2), ("loss", "accuracy")):
         for split, label in (("train", "train"), ("val", "test")):

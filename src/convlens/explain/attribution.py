@@ -111,9 +111,12 @@ def grad_cam(model: nn.Module, x: Any, target: int | None = None,
     -----
     With ``A_k`` the k-th map of the layer's output and ``y`` the target logit, each map gets
     the weight ``alpha_k = mean over positions of dy / dA_k``, and the map is
-    ``relu(sum_k alpha_k A_k)``. It is resampled by linear interpolation, placing the value of
-    output unit ``i`` at the centre of its receptive field, ``start + i * jump`` (see
-    :func:`convlens.explain.receptive_field`); beyond the outermost centres it is held constant.
+    ``relu(sum_k alpha_k A_k)``. It is upsampled over the grid of receptive-field centres, as
+    the original method upsamples bilinearly: output unit ``i`` sits at the centre of its
+    receptive field, ``c_i = start + i * jump`` (see :func:`convlens.explain.receptive_field`),
+    and gives pixel ``p`` the weight ``max(0, 1 - |p - c_i| / jump)`` per axis. Between
+    centres this is linear interpolation; beyond the outermost centres the map falls to zero
+    within one ``jump`` (it is not held constant over pixels no unit is centred on).
 
     Examples
     --------
@@ -149,16 +152,22 @@ def grad_cam(model: nn.Module, x: Any, target: int | None = None,
 
 
 def _resample(cam: np.ndarray, geometry: Geometry | None, size: tuple[int, ...]) -> np.ndarray:
-    """Linear interpolation of ``cam`` from unit centres onto the input's pixel centres."""
+    """Spread each unit of ``cam`` over the input's pixels as a tent around its field's centre.
+
+    Unit ``i`` on an axis sits at ``c_i = start + i * jump`` and gives pixel ``p`` the weight
+    ``max(0, 1 - |p - c_i| / jump)``. Between two centres this is linear interpolation; past
+    the outermost centre the map falls to zero within one ``jump`` instead of being held
+    constant, since no unit is centred there.
+    """
     if geometry is None:  # unknown geometry: spread the units evenly over the input
         jumps = [n / m for n, m in zip(size, cam.shape)]
         geometry = Geometry(cam.shape, tuple(jumps), tuple((j - 1) / 2 for j in jumps))
     out = cam
     for axis, (n, start, jump) in enumerate(zip(size, geometry.start, geometry.jump)):
         centres = start + jump * np.arange(out.shape[axis])
-        # Column i of the identity, interpolated, is unit i's weight at every pixel.
-        weights = np.stack([np.interp(np.arange(n), centres, unit)
-                            for unit in np.eye(out.shape[axis])], axis=1)
+        width = max(float(jump), 1.0)
+        # (pixels, units): unit i's share of every pixel
+        weights = np.maximum(0.0, 1.0 - np.abs(np.arange(n)[:, None] - centres[None, :]) / width)
         out = np.moveaxis(np.tensordot(weights, out, axes=(1, axis)), 0, axis)
     return out
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import nn
+from .._atomic import atomic_write
 from . import _figures, _report_parts
 from ._table import Table
 from .activations import activations, plot_activations
@@ -374,8 +375,7 @@ def report(run_dir: str | os.PathLike, image: str | os.PathLike | None = None,
     out = os.fspath(out)
     folder = os.path.dirname(os.path.abspath(out))
     os.makedirs(folder, exist_ok=True)
-    temp = os.path.join(folder, f".{os.path.basename(out)}.tmp")
-    with open(temp, "w", encoding="utf-8") as stream:
-        stream.write(_page(run, parts))
-    os.replace(temp, out)
+    page = _page(run, parts)
+    with atomic_write(out, "wb") as stream:  # a unique temp name: no clash, no stale file
+        stream.write(page.encode("utf-8"))
     return out

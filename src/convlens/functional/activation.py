@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validate
+from .. import _ops, _validate
 from ..tensor import Tensor
 
 
-def relu(input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - torch's name
     """Rectified linear unit, ``max(x, 0)`` elementwise, as ``torch.nn.functional.relu``.
 
-    The gradient is 1 where ``x > 0`` and 0 elsewhere (including ``x == 0``), as in torch.
+    ``inplace`` is accepted for torch code but never overwrites ``input``.
+    The gradient is 1 where ``x > 0`` and 0 where ``x <= 0`` (including ``x == 0``); at NaN it
+    passes the incoming gradient through, as torch does.
 
     Examples
     --------
@@ -25,12 +27,13 @@ def relu(input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
     [0.0, 0.0, 2.0]
     """
     x = _validate.float_tensor(input, "input", "relu")
-    positive = x._data > 0
+    positive = ~(x._data <= 0)  # NaN counts as positive: torch passes its gradient through
     out = np.maximum(x._data, 0)  # not x * (x > 0), which gives -0.0 for negative x
     return Tensor._from_op(out, (x,), lambda g: (g * positive,), "Relu")
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
+               inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x``, as ``torch.nn.functional.leaky_relu``.
 
     Parameters
@@ -83,8 +86,23 @@ def tanh(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def _log_softmax(data: np.ndarray, dim: int) -> np.ndarray:
+    if data.size == 0:  # an empty axis (or an empty batch) gives an empty result, as torch
+        return data.copy()
     shifted = data - data.max(axis=dim, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+def _softmax_input(input, dtype, op: str) -> Tensor:  # noqa: A002
+    """The input, cast to ``dtype`` first when given (torch casts before the op)."""
+    if dtype is None:
+        return _validate.float_tensor(input, "input", op)
+    x = _validate.as_tensor(input, "input", op)
+    try:
+        target = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op} expects dtype to be a float dtype or None; got {dtype!r}") from None
+    _validate.float_dtype(target, "dtype", op)
+    return x if x.dtype == target else _ops.astype(x, target)
 
 
 def _stable_log_softmax(x: Tensor, dim: int) -> tuple[np.ndarray, int]:
@@ -93,7 +111,7 @@ def _stable_log_softmax(x: Tensor, dim: int) -> tuple[np.ndarray, int]:
     return _log_softmax(x._data.reshape(x.shape or (1,)), axis).reshape(x.shape), axis
 
 
-def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A002
     """``exp(x) / sum(exp(x))`` along ``dim``, as ``torch.nn.functional.softmax``.
 
     Parameters
@@ -101,16 +119,21 @@ def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     input : Tensor
     dim : int, default -1
         The axis that sums to one. (torch has no default and guesses; convlens uses -1.)
+    dtype : numpy float dtype, optional
+        Cast ``input`` to this dtype before the op (integer input is accepted then); the
+        gradient is cast back, as in torch.
 
     Raises
     ------
     IndexError
         If ``dim`` is out of range.
+    TypeError
+        Non-float input without ``dtype``, or a ``dtype`` that is not float32/float64.
 
     Notes
     -----
     Computed as ``exp(x - max(x) - log(sum(exp(x - max(x)))))``, so large logits do not
-    overflow.
+    overflow. An empty input gives an empty output.
 
     Examples
     --------
@@ -119,7 +142,7 @@ def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     >>> F.softmax(cl.tensor([0.0, 0.0]), dim=0).numpy().tolist()
     [0.5, 0.5]
     """
-    x = _validate.float_tensor(input, "input", "softmax")
+    x = _softmax_input(input, dtype, "softmax")
     logp, axis = _stable_log_softmax(x, dim)
     out = np.exp(logp)
 
@@ -131,7 +154,7 @@ def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     return Tensor._from_op(out, (x,), backward, "Softmax")
 
 
-def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+def log_softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A002
     """``log(softmax(x))`` along ``dim``, computed stably; see :func:`softmax`.
 
     Examples
@@ -141,7 +164,7 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     >>> round(F.log_softmax(cl.tensor([0.0, 0.0]), dim=0)[0].item(), 4)
     -0.6931
     """
-    x = _validate.float_tensor(input, "input", "log_softmax")
+    x = _softmax_input(input, dtype, "log_softmax")
     out, axis = _stable_log_softmax(x, dim)
 
     def backward(g):

@@ -107,3 +107,61 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
     """
     x = _validate.as_tensor(input, "input", "flatten")
     return _ops.flatten(x, start_dim, end_dim)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """``y[o] = x1 @ weight[o] @ x2 + bias[o]``, as ``torch.nn.functional.bilinear``.
+
+    Parameters
+    ----------
+    input1 : Tensor
+        (*, in1_features).
+    input2 : Tensor
+        (*, in2_features), the same leading dims.
+    weight : Tensor
+        (out_features, in1_features, in2_features).
+    bias : Tensor, optional
+        (out_features,).
+
+    Returns
+    -------
+    Tensor
+        (*, out_features).
+
+    Examples
+    --------
+    >>> import numpy as np, convlens as cl
+    >>> from convlens import functional as F
+    >>> w = cl.tensor(np.ones((1, 2, 2)))
+    >>> F.bilinear(cl.tensor([[1.0, 2.0]]), cl.tensor([[3.0, 4.0]]), w).tolist()
+    [[21.0]]
+    """
+    a = _validate.float_tensor(input1, "input1", "bilinear")
+    b = _validate.float_tensor(input2, "input2", "bilinear")
+    w = _validate.float_tensor(weight, "weight", "bilinear")
+    _validate.rank(w.shape, {3: "(out_features, in1_features, in2_features)"}, "weight",
+                   "bilinear")
+    if a.ndim == 0 or a.shape[:-1] != b.shape[:-1] or (a.shape[-1], b.shape[-1]) != w.shape[1:]:
+        raise ValueError(f"bilinear expects input1 (*, {w.shape[1]}) and input2 "
+                         f"(*, {w.shape[2]}) with the same leading dims; got {a.shape} and "
+                         f"{b.shape}")
+    out = np.einsum("...i,oij,...j->...o", a._data, w._data, b._data)
+    inputs = (a, b, w)
+    if bias is not None:
+        bias = _validate.float_tensor(bias, "bias", "bilinear")
+        if bias.shape != (w.shape[0],):
+            raise ValueError(f"bilinear expects bias of shape ({w.shape[0]},); got {bias.shape}")
+        out = out + bias._data
+        inputs = (a, b, w, bias)
+
+    def backward(g):
+        grads = (np.einsum("...o,oij,...j->...i", g, w._data, b._data),
+                 np.einsum("...o,oij,...i->...j", g, w._data, a._data),
+                 np.einsum("no,ni,nj->oij", g.reshape(-1, w.shape[0]),
+                           a._data.reshape(-1, w.shape[1]), b._data.reshape(-1, w.shape[2])))
+        if bias is None:
+            return grads
+        return (*grads, g.reshape(-1, w.shape[0]).sum(axis=0))
+
+    return Tensor._from_op(out.astype(a.dtype), inputs, backward, "Bilinear")

@@ -50,6 +50,9 @@ def _coefficients(op: str, logp: Tensor, target: Tensor, w: np.ndarray, ignore_i
     """
     classes = logp.shape[1]
     if target.dtype.kind == "f":
+        if ignore_index != -100:
+            raise ValueError(f"{op} supports ignore_index only with class-index targets; got "
+                             f"ignore_index={ignore_index} with probability targets")
         if target.shape != logp.shape:
             raise ValueError(f"{op} expects probability targets shaped like input {logp.shape}; "
                              f"got {target.shape}")
@@ -105,7 +108,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     """Negative log-likelihood of log-probabilities, as ``torch.nn.functional.nll_loss``.
 
     Takes the same arguments as :func:`cross_entropy` (without ``label_smoothing``), but
-    ``input`` holds log-probabilities, for example from :func:`log_softmax`.
+    ``input`` holds log-probabilities, for example from :func:`log_softmax`: (N, C),
+    (N, C, *d), or unbatched (C,) with a 0-d target.
 
     Examples
     --------
@@ -114,7 +118,19 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     >>> F.nll_loss(cl.tensor([[-1.0, -2.0]]), cl.tensor([1])).item()
     2.0
     """
-    return _nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
+    logp = _validate.float_tensor(input, "input", "nll_loss")
+    target = _validate.as_tensor(target, "target", "nll_loss")
+    if logp.ndim == 1:  # unbatched (C,) with a 0-d target, as torch: a batch of one
+        return _unbatched(nll_loss, logp, target, reduction, weight=weight,
+                          ignore_index=ignore_index)
+    return _nll("nll_loss", logp, target, weight, ignore_index, reduction, 0.0)
+
+
+def _unbatched(fn, x: Tensor, target: Tensor, reduction: str, **kwargs) -> Tensor:
+    """Run a loss on unbatched (C,) input as a batch of one; 'none' gives a 0-d result."""
+    out = fn(x.reshape((1, -1)), target.reshape((1, *target.shape)), reduction=reduction,
+             **kwargs)
+    return out.reshape(()) if reduction == "none" else out
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
@@ -132,7 +148,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     weight : Tensor, optional
         Per-class weights (C,).
     ignore_index : int, default -100
-        Targets equal to this contribute nothing (class-index targets only).
+        Targets equal to this contribute nothing. Class-index targets only: with probability
+        targets any other value than -100 is refused, as torch refuses it.
     reduction : {"mean", "sum", "none"}, default "mean"
         ``"mean"`` divides by the summed weight of the non-ignored targets, as torch does.
     label_smoothing : float, default 0.0
@@ -161,9 +178,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     x = _validate.float_tensor(input, "input", "cross_entropy")
     target = _validate.as_tensor(target, "target", "cross_entropy")
     if x.ndim == 1:  # unbatched (C,), as torch: treat it as a batch of one
-        out = cross_entropy(x.reshape((1, -1)), target.reshape((1, *target.shape)), weight,
-                            ignore_index, reduction, label_smoothing)
-        return out.reshape(()) if reduction == "none" else out
+        return _unbatched(cross_entropy, x, target, reduction, weight=weight,
+                          ignore_index=ignore_index, label_smoothing=label_smoothing)
     if x.ndim < 2:
         raise ValueError(f"cross_entropy expects input of shape (C,), (N, C) or (N, C, *d); "
                          f"got {x.shape}")

@@ -64,7 +64,7 @@ def batch_norm(input: Tensor, running_mean, running_var, weight: Tensor | None =
         Per-channel scale and shift (C,).
     training : bool, default False
     momentum : float, default 0.1
-        In [0, 1].
+        Any finite number, as in torch (values outside [0, 1] extrapolate).
     eps : float, default 1e-5
         Added to the variance; non-negative.
 
@@ -77,8 +77,9 @@ def batch_norm(input: Tensor, running_mean, running_var, weight: Tensor | None =
     Raises
     ------
     ValueError
-        Input of fewer than 2 dims, statistics or parameters not of shape (C,), missing
-        running statistics in eval, or a single value per channel in training.
+        Input of fewer than 2 dims (except an empty (0,) input, returned as an empty copy),
+        statistics or parameters not of shape (C,), missing running statistics in eval, or a
+        single value per channel in training.
     TypeError
         Non-float input, statistics or parameters.
 
@@ -92,9 +93,11 @@ def batch_norm(input: Tensor, running_mean, running_var, weight: Tensor | None =
     ([-1.0, 1.0], [0.2], [1.1])
     """
     x = _validate.float_tensor(input, "input", _OP)
+    if x.shape == (0,):  # torch returns an empty copy and checks nothing else
+        return Tensor._from_op(x._data.copy(), (x,), lambda g: (g,), "BatchNorm")
     if x.ndim < 2:
         raise ValueError(f"{_OP} expects input of shape (N, C) or (N, C, *d); got {x.shape}")
-    momentum = _validate.real_number(momentum, "momentum", low=0.0, high=1.0)
+    momentum = _validate.real_number(momentum, "momentum")  # torch allows any value
     eps = _validate.real_number(eps, "eps", low=0.0)
     arrays = (_stat_array(running_mean, "running_mean", x.shape[1]),
               _stat_array(running_var, "running_var", x.shape[1]))

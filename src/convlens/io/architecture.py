@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..nn.conv import _ConvNd
+from ..nn.conv_transpose import _ConvTransposeNd
 from ..nn.linear import Linear
 from ..nn.module import Module
 from ..nn.normalization import _BatchNorm
@@ -109,10 +110,13 @@ def estimated_elements(cls: type, config: dict[str, Any]) -> int:
     declared = getattr(cls, "config_nbytes", None)
     if callable(declared):
         return -(-int(declared(config)) // 4)
+    layer_estimate = getattr(cls, "estimated_elements", None)
+    if callable(layer_estimate):          # layers that know their own size (nn/_budget.py)
+        return int(layer_estimate(config))
 
     if issubclass(cls, Linear):
         return get("in_features") * get("out_features") + get("out_features")
-    if issubclass(cls, _ConvNd):
+    if issubclass(cls, _ConvNd | _ConvTransposeNd):
         kernel = config.get("kernel_size")
         sizes = kernel if isinstance(kernel, list) else [kernel] * cls._nd
         taps = math.prod(_int(k) or 1 for k in sizes[:cls._nd])

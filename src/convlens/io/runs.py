@@ -1,7 +1,8 @@
 """Run folders, as ``convlens train`` writes them, and finding the model file in one.
 
-A run folder holds ``model.convlens``, ``config.json`` (dataset, model, input_shape, classes,
-hyperparameters), ``history.csv``, ``metrics.json`` and, with matplotlib, ``curves.png``.
+A run folder holds ``config.json`` (dataset, model, input_shape, classes, hyperparameters),
+then after every epoch ``model.convlens``, ``history.csv``, ``last.ckpt`` and ``best.ckpt``,
+and at the end ``metrics.json`` and, with matplotlib, ``curves.png`` (see docs/training.md).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ def model_file(folder: str | os.PathLike) -> str:
     """
     folder = os.fspath(folder)
     path = os.path.join(folder, MODEL_FILE)
+    if not os.path.isfile(path) and os.path.isfile(os.path.join(folder, CONFIG_FILE)):
+        raise FileNotFoundError(f"the run in {folder!r} has no saved model yet (it was stopped "
+                                f"before its first epoch ended); continue it with: convlens "
+                                f"train --resume {folder}")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{folder!r} is not a convlens run folder: expected the model "
                                 f"file {path!r}")

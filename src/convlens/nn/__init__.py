@@ -6,14 +6,54 @@ weights move between the two. Import it as ``from convlens import nn``.
 
 from . import init, registry
 from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .activation_extra import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU6,
+    SiLU,
+    Softmin,
+    Softplus,
+    Softsign,
+    Tanhshrink,
+)
+from .activation_piecewise import GLU, Hardshrink, RReLU, Softmax2d, Softshrink, Threshold
 from .containers import Concat, ModuleList, Residual, Sequential
+from .containers_dict import ModuleDict, ParameterDict, ParameterList
 from .conv import Conv1d, Conv2d, Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-from .dropout import Dropout
-from .flatten import Flatten
-from .linear import Identity, Linear
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
+from .embedding import Embedding
+from .flatten import Flatten, Unflatten
+from .linear import Bilinear, Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .loss_extra import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
 from .module import Module, RemovableHandle
+from .norm_layer import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, LocalResponseNorm
 from .normalization import BatchNorm1d, BatchNorm2d
 from .padding import (
     CircularPad1d,
@@ -51,6 +91,14 @@ from .pooling_more import (
 )
 from .registry import register
 from .summary import Summary
+from .upsample import (
+    ChannelShuffle,
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
@@ -67,3 +115,19 @@ __all__ += [
     "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d",
 ]
 __all__ += ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+__all__ += [
+    "CELU", "ELU", "GELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "LogSoftmax",
+    "Mish", "PReLU", "ReLU6", "SELU", "SiLU", "Softmin", "Softplus", "Softsign", "Tanhshrink",
+]
+__all__ += [
+    "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "GaussianNLLLoss", "HuberLoss",
+    "KLDivLoss", "L1Loss", "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss",
+    "SmoothL1Loss",
+]
+__all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "LocalResponseNorm"]
+__all__ += ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "Upsample",
+            "UpsamplingBilinear2d", "UpsamplingNearest2d"]
+__all__ += ["AlphaDropout", "Bilinear", "Dropout1d", "Dropout2d", "Dropout3d", "Embedding",
+            "ModuleDict", "ParameterDict", "ParameterList", "Unflatten"]
+__all__ += ["GLU", "Hardshrink", "RReLU", "Softmax2d", "Softshrink", "Threshold"]
+__all__ += ["HingeEmbeddingLoss", "MultiMarginLoss", "SoftMarginLoss", "TripletMarginLoss"]

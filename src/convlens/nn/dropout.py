@@ -1,4 +1,6 @@
-"""``Dropout``: zero activations at random while training, with an explicit generator."""
+"""``Dropout`` and its variants (``Dropout1d/2d/3d`` drop whole channels, ``AlphaDropout``
+keeps SELU's statistics): zero activations at random while training, with an explicit generator.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
-from ..functional.dropout import dropout
+from ..functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
 from ..random import as_generator
 from ..tensor import Tensor
 from . import _args
@@ -59,3 +61,52 @@ class Dropout(Module):
 
     def get_config(self) -> dict[str, Any]:
         return {"p": self.p, "inplace": self.inplace}
+
+
+class _DropoutVariant(Dropout):
+    """Dropout's arguments, repr and config; ``_fn`` decides what is dropped."""
+
+    _fn = staticmethod(dropout)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return type(self)._fn(input, self.p, self.training, generator=self.generator)
+
+
+@builtin
+class Dropout1d(_DropoutVariant):
+    """Zero whole channels of (N, C, L) or (C, L) input in training, as ``torch.nn.Dropout1d``.
+
+    Same parameters as :class:`Dropout`.
+    """
+
+    _fn = staticmethod(dropout1d)
+
+
+@builtin
+class Dropout2d(_DropoutVariant):
+    """Zero whole channels of (N, C, H, W) input in training, as ``torch.nn.Dropout2d``.
+
+    Examples
+    --------
+    >>> from convlens import nn
+    >>> nn.Dropout2d(0.3)
+    Dropout2d(p=0.3, inplace=False)
+    """
+
+    _fn = staticmethod(dropout2d)
+
+
+@builtin
+class Dropout3d(_DropoutVariant):
+    """Zero whole channels of (N, C, D, H, W) input in training, as ``torch.nn.Dropout3d``."""
+
+    _fn = staticmethod(dropout3d)
+
+
+@builtin
+class AlphaDropout(_DropoutVariant):
+    """Dropout that keeps SELU's mean and variance, as ``torch.nn.AlphaDropout``."""
+
+    @staticmethod
+    def _fn(input, p, training, generator=None):  # noqa: A002
+        return alpha_dropout(input, p, training, generator=generator)

@@ -1,4 +1,5 @@
-"""``Linear`` (a fully connected layer: a matrix product plus a bias) and ``Identity``."""
+"""``Linear`` (a fully connected layer: a matrix product plus a bias), ``Identity`` and
+``Bilinear``."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
-from ..functional.linear import linear
+from ..functional.linear import bilinear, linear
+from ..random import as_generator
 from ..tensor import Tensor
-from . import _args, init
+from . import _args, _budget, init
 from .module import Module
 from .parameter import Parameter
 from .registry import builtin
@@ -99,3 +101,62 @@ class Identity(Module):
 
     def get_config(self) -> dict[str, Any]:
         return {}
+
+
+@builtin
+class Bilinear(Module):
+    """``y = x1 @ weight @ x2 + bias`` per output feature, as ``torch.nn.Bilinear``.
+
+    Parameters
+    ----------
+    in1_features, in2_features, out_features : int
+    bias : bool, default True
+    dtype : {np.float32, np.float64}, default np.float32
+    generator : numpy.random.Generator or int, optional
+
+    Notes
+    -----
+    ``weight`` is (out_features, in1_features, in2_features) and ``bias`` (out_features,),
+    both drawn from U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as in torch.
+
+    Examples
+    --------
+    >>> from convlens import nn
+    >>> nn.Bilinear(2, 3, 4)
+    Bilinear(in1_features=2, in2_features=3, out_features=4, bias=True)
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, *, dtype: Any = np.float32,
+                 generator: np.random.Generator | int | None = None) -> None:
+        super().__init__()
+        self.in1_features = _validate.positive_int(in1_features, "in1_features")
+        self.in2_features = _validate.positive_int(in2_features, "in2_features")
+        self.out_features = _validate.positive_int(out_features, "out_features")
+        dtype = _args.float_dtype(dtype)
+        bound = 1 / np.sqrt(self.in1_features)
+        rng = as_generator(generator)
+        shape = (self.out_features, self.in1_features, self.in2_features)
+        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(dtype))
+        if _args.boolean(bias, "bias"):
+            self.bias = Parameter(rng.uniform(-bound, bound, self.out_features).astype(dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    @classmethod
+    def estimated_elements(cls, config: dict[str, Any]) -> int:
+        """Parameter elements ``cls(**config)`` allocates (see ``nn._budget``)."""
+        return (_budget.size(config.get("in1_features")) + 1) * _budget.size(
+            config.get("in2_features")) * _budget.size(config.get("out_features"))
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+    def get_config(self) -> dict[str, Any]:
+        return {"in1_features": self.in1_features, "in2_features": self.in2_features,
+                "out_features": self.out_features, "bias": self.bias is not None,
+                "dtype": str(self.weight.dtype)}

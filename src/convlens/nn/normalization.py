@@ -32,7 +32,7 @@ class _BatchNorm(Module):
         self.num_features = _validate.positive_int(num_features, "num_features")
         self.eps = _validate.real_number(eps, "eps", low=0.0)
         self.momentum = None if momentum is None else _validate.real_number(
-            momentum, "momentum", low=0.0, high=1.0)
+            momentum, "momentum")
         self.affine = _args.boolean(affine, "affine")
         self.track_running_stats = _args.boolean(track_running_stats, "track_running_stats")
         dtype = _args.float_dtype(dtype)

@@ -30,7 +30,7 @@ from ..tensor import Tensor
 from .conv import _ConvNd
 from .conv_transpose import _ConvTransposeNd
 from .flatten import Flatten
-from .linear import Linear
+from .linear import Bilinear, Linear
 from .module import Module
 from .pooling import _AdaptiveAvgPoolNd, _AvgPoolNd, _MaxPoolNd
 
@@ -162,6 +162,8 @@ def _macs(module: Module, x: Tensor, out: Tensor) -> int:
     if isinstance(module, _ConvTransposeNd):    # every input pixel meets every tap once
         per_input = module.out_channels // module.groups * math.prod(module.kernel_size)
         return int(x._data.size) * per_input
+    if isinstance(module, Bilinear):  # x1 @ W[o] per output, then @ x2
+        return int(out._data.size) * module.in2_features * (module.in1_features + 1)
     return 0
 
 

@@ -3,7 +3,8 @@
 from .callbacks import Callback, EarlyStopping, LRScheduler, ModelCheckpoint
 from .fit import fit
 from .history import History
+from .interrupt import StopOnSignal, TrainingInterrupted
 from .trainer import Trainer, TrainingDiverged, evaluate
 
 __all__ = ["Callback", "EarlyStopping", "History", "LRScheduler", "ModelCheckpoint", "Trainer",
-           "TrainingDiverged", "evaluate", "fit"]
+           "TrainingDiverged", "evaluate", "fit", "StopOnSignal", "TrainingInterrupted"]

@@ -51,12 +51,20 @@ def join_state(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
 
 
 def save_training_state(path: str | os.PathLike, *, model, optimizer, scheduler=None,
-                        epoch: int, history, seed: int, loader_epoch: int) -> None:
-    """Write everything needed to resume training after ``epoch`` (0-based) has finished."""
+                        epoch: int, history, seed: int, loader_epoch: int,
+                        partial: dict[str, Any] | None = None,
+                        callbacks: list[Any] | None = None) -> None:
+    """Write everything needed to resume training after ``epoch`` (0-based) has finished.
+
+    ``partial`` describes the steps already done in the next epoch (an interrupted epoch),
+    ``callbacks`` holds ``[type name, state]`` per callback.
+    """
     from .. import io
 
     arrays: dict[str, np.ndarray] = {}
     state = {
+        "partial": partial,
+        "callbacks": split_state(callbacks or [], "callbacks", arrays),
         "model": split_state(model.state_dict(), "model", arrays),
         "optimizer": split_state(optimizer.state_dict(), "optimizer", arrays),
         "scheduler": None if scheduler is None else split_state(
@@ -75,10 +83,21 @@ def load_training_state(path: str | os.PathLike) -> dict[str, Any]:
     arrays, meta = io.load_checkpoint(path)
     if not isinstance(meta, dict) or meta.get("format") != "convlens-training-checkpoint":
         raise ValueError(f"{os.fspath(path)!r} is not a convlens training checkpoint")
-    state = meta["state"]
-    for key in ("model", "optimizer", "scheduler"):
-        state[key] = join_state(state[key], arrays)
+    state = meta.get("state")
+    if not isinstance(state, dict) or not all(key in state for key in _REQUIRED):
+        raise ValueError(f"{os.fspath(path)!r} is not a complete convlens training checkpoint: "
+                         f"its state must hold {', '.join(_REQUIRED)}")
+    try:
+        for key in ("model", "optimizer", "scheduler", "callbacks"):
+            state[key] = join_state(state.get(key, []), arrays)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ValueError(f"{os.fspath(path)!r} holds a malformed training state: {error!r}") \
+            from None
     return state
+
+
+_REQUIRED = ("model", "optimizer", "scheduler", "epoch", "seed", "loader_epoch", "history",
+             "rng")
 
 
 def restore_rng(state: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._atomic import atomic_write
+
 COLUMNS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds")
 
 
@@ -41,11 +43,15 @@ class History:
         return self.records[-1]
 
     def to_csv(self, path: str | os.PathLike) -> None:
-        """Write one row per epoch with a header line."""
-        with open(path, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        """Write one row per epoch with a header line, atomically.
+
+        The ``epoch`` column counts from 1, as the console does (records count from 0).
+        """
+        with atomic_write(path, "w") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
             writer.writeheader()
-            writer.writerows(self.records)
+            writer.writerows({**record, "epoch": record["epoch"] + 1}
+                             for record in self.records)
 
     def to_dict(self) -> dict[str, Any]:
         return {"records": self.records, "stopped_early": self.stopped_early,

@@ -51,6 +51,12 @@ class Progress:
         parts.append(f"{record['seconds']:.1f}s")
         print("  ".join(parts), file=self.stream, flush=True)
 
+    def close(self) -> None:
+        """Remove the bar of an epoch that ends early (an interrupt)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
     def message(self, text: str) -> None:
         if self.enabled:
             print(text, file=self.stream, flush=True)

@@ -1,0 +1,63 @@
+"""``load_sample``: one model input from an image or ``.npy`` file, as ``convlens predict``
+reads it (in-process or on a Dask worker).
+
+MNIST-style digits are light on a dark background. With ``invert="auto"`` a one-channel image
+whose border is mostly light (a dark digit on white paper) is inverted to match.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INVERT_CHOICES = ("auto", "yes", "no")
+
+
+def light_background(pixels: np.ndarray) -> bool:
+    """True if the one-pixel border of a (1, H, W) image in [0, 1] is mostly light."""
+    image = pixels[0]
+    border = np.concatenate([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
+    return float(np.median(border)) > 0.5
+
+
+def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[np.ndarray, bool]:
+    """One sample of ``shape`` from an image or .npy file, and whether it was inverted.
+
+    Parameters
+    ----------
+    path : str
+        A ``.npy`` file holding one sample of ``shape`` (or ``shape[1:]`` for one channel), or
+        an image file that Pillow reads (converted to ``shape``'s channels and resized).
+    shape : tuple of int
+        The model's input shape per sample, (C, H, W) or (C, L).
+    invert : {"auto", "yes", "no"}, default "no"
+        Invert grey levels of images: always, never, or when the border is mostly light.
+
+    Returns
+    -------
+    sample : ndarray of float32, shape ``shape``
+        Images are scaled to [0, 1].
+    inverted : bool
+
+    Raises
+    ------
+    ValueError
+        A ``.npy`` array of another shape, an image for a model without an image input, an
+        unreadable image or an unknown ``invert``.
+    """
+    if invert not in INVERT_CHOICES:
+        raise ValueError(f"invert must be one of {INVERT_CHOICES}; got {invert!r}")
+    if path.lower().endswith(".npy"):
+        sample = np.load(path, allow_pickle=False).astype(np.float32)
+        if sample.shape == shape[1:] and shape[0] == 1:
+            sample = sample[None]                      # a (H, W) or (L,) single-channel sample
+        if sample.shape != shape:
+            raise ValueError(f"{path!r} holds an array of shape {sample.shape}; the model "
+                             f"expects {shape}")
+        return sample, False
+    if len(shape) != 3 or shape[0] not in (1, 3):
+        raise ValueError(f"image files need a model with a (1 or 3, H, W) input; got {shape}")
+    from .image_folder import load_image
+
+    pixels = load_image(path, image_size=shape[1:], grayscale=shape[0] == 1)
+    flip = invert == "yes" or (invert == "auto" and shape[0] == 1 and light_background(pixels))
+    return (1.0 - pixels if flip else pixels), flip
