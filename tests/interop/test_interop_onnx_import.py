@@ -254,7 +254,7 @@ def test_unsupported_operator_names_op_node_and_supported_list(tmp_path):
                              r"supported operators: Abs, Add, AveragePool, BatchNormalization, "
                              r"Clip, Concat"):
         interop.from_onnx(path)
-    assert len(interop.SUPPORTED_OPS) == 46
+    assert len(interop.SUPPORTED_OPS) == 51
 
 
 def test_dag_with_two_inputs_and_outputs_and_unsorted_nodes(tmp_path):

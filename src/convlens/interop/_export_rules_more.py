@@ -24,6 +24,7 @@ from ._export_rules import (
     _pad_node,
     rule,
 )
+from ._export_rules_nn import gelu_nodes
 from .errors import UnsupportedError
 from .onnx_export import Exporter, Value
 
@@ -73,7 +74,8 @@ def _pad_module(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
 
 @rule(nn.LPPool1d, nn.LPPool2d)
 def _lp_pool(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
-    """torch's ``sign(s) * relu(|s|) ** (1/p)`` of the window sums ``s`` of ``x ** p``."""
+    """torch's ``(sign(s) * relu(|s|)) ** (1/p)``, that is ``s ** (1/p)``, of the window sums
+    ``s`` of ``x ** p``."""
     nd, p = module._nd, float(module.norm_type)
     kernel = list(_validate.int_tuple(module.kernel_size, nd, "kernel_size"))
     stride = kernel if module.stride is None else list(
@@ -85,9 +87,8 @@ def _lp_pool(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
                    ceil_mode=int(module.ceil_mode))
     total = ex.node("Mul", [mean, ex.constant(f"{path}.taps", np.asarray(
         math.prod(kernel), dtype))], path)
-    magnitude = ex.node("Pow", [ex.node("Relu", [ex.node("Abs", [total], path)], path),
-                                ex.constant(f"{path}.inv_p", np.asarray(1.0 / p, dtype))], path)
-    out = ex.node("Mul", [ex.node("Sign", [total], path), magnitude], path)
+    out = ex.node("Pow", [total, ex.constant(f"{path}.inv_p", np.asarray(1.0 / p, dtype))],
+                  path)
     return Value(out, module(inputs[0].probe))
 
 
@@ -146,7 +147,8 @@ _SINCE = {"HardSwish": 14, "Gelu": 20}
 def _elementwise(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
     kind = module.kind
     if kind == "Gelu" and ex.opset < 20:
-        return _gelu_decomposed(ex, module, inputs[0], path)
+        return Value(gelu_nodes(ex, inputs[0], bool(module.alpha), path),
+                     module(inputs[0].probe))
     if ex.opset < _SINCE.get(kind, 0):
         raise UnsupportedError(f"ONNX {kind} needs opset {_SINCE[kind]} or later (at "
                                f"{path!r}); got opset {ex.opset}")
@@ -155,27 +157,6 @@ def _elementwise(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
              "HardSigmoid": {"alpha": module.alpha, "beta": module.beta},
              "Gelu": {"approximate": "tanh" if module.alpha else "none"}}.get(kind, {})
     return _leaf(ex, module, inputs, kind, path, **attrs)
-
-
-def _gelu_decomposed(ex: Exporter, module, x: Value, path: str) -> Value:
-    """GELU before opset 20: ``0.5 * x * (1 + erf(x / sqrt 2))`` (or its tanh form)."""
-    dtype = x.probe.dtype
-
-    def const(name: str, value: float) -> str:
-        return ex.constant(f"{path}.{name}", np.asarray(value, dtype))
-
-    if module.alpha:  # tanh form: tanh(sqrt(2/pi) * (x + 0.044715 x^3))
-        cube = ex.node("Mul", [ex.node("Mul", [x.name, x.name], path), x.name], path)
-        inner = ex.node("Add", [x.name, ex.node("Mul", [cube, const("c", 0.044715)], path)],
-                        path)
-        core = ex.node("Tanh", [ex.node("Mul", [inner, const("k", math.sqrt(2 / math.pi))],
-                                        path)], path)
-    else:
-        core = ex.node("Erf", [ex.node("Div", [x.name, const("sqrt2", math.sqrt(2.0))], path)],
-                       path)
-    half = ex.node("Mul", [x.name, const("half", 0.5)], path)
-    out = ex.node("Mul", [half, ex.node("Add", [core, const("one", 1.0)], path)], path)
-    return Value(out, module(x.probe))
 
 
 @rule(ew.Binary)

@@ -52,6 +52,8 @@ _UNARY = {
     "HardSwish": lambda x, a, b: x * clamp(x * (1.0 / 6.0) + 0.5, 0.0, 1.0),
     "Gelu": lambda x, a, b: _gelu(x, a),
     "Erf": lambda x, a, b: erf(x),
+    "Celu": lambda x, a, b: maximum(x, 0.0) + minimum((exp(x * (1.0 / a)) - 1.0) * a, 0.0),
+    "Softsign": lambda x, a, b: x / (x.abs() + 1.0),
     "Sqrt": lambda x, a, b: x.sqrt(),
     "Exp": lambda x, a, b: exp(x),
     "Neg": lambda x, a, b: -x,

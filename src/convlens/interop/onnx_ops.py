@@ -173,8 +173,10 @@ def _global_pool(b: Builder, node: Node) -> None:
         b.add(nn.AdaptiveAvgPool1d(1), node, node.inputs[:1])
     elif b.rank(node.inputs[0]) in (4, None):
         b.add(nn.AdaptiveAvgPool2d(1), node, node.inputs[:1])
+    elif b.rank(node.inputs[0]) == 5:
+        b.add(nn.AdaptiveAvgPool3d(1), node, node.inputs[:1])
     else:
-        raise _unsupported(node, "convlens pools 3-D and 4-D inputs only")
+        raise _unsupported(node, "convlens pools 3-D to 5-D inputs only")
 
 
 def _linear(weight: np.ndarray, bias: np.ndarray | None) -> nn.Linear:
@@ -384,4 +386,4 @@ def _pad(b: Builder, node: Node) -> None:
         pairs = full
     b.add(layers.Pad(pairs, mode, value), node, node.inputs[:1])
 # Rules in other modules register themselves here (they import ``op`` from this module).
-from . import onnx_ops_activation, onnx_ops_more  # noqa: E402, F401, I001
+from . import onnx_ops_activation, onnx_ops_more, onnx_ops_resize  # noqa: E402, F401, I001

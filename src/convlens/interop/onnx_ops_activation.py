@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .onnx_import import Builder, Node
 
 _SELU_ALPHA, _SELU_GAMMA = 1.67326319217681884765625, 1.05070102214813232421875
-_DEFAULTS = {"Elu": (1.0, 0.0), "Selu": (_SELU_ALPHA, _SELU_GAMMA), "HardSigmoid": (0.2, 0.5)}
+_DEFAULTS = {"Elu": (1.0, 0.0), "Celu": (1.0, 0.0), "Selu": (_SELU_ALPHA, _SELU_GAMMA),
+             "HardSigmoid": (0.2, 0.5)}
 
 
 def _inputs(node: Node) -> list[str]:
@@ -33,8 +34,8 @@ def _single_output(node: Node) -> None:
         raise _unsupported(node, "only the first output is supported")
 
 
-@op("Elu", "Selu", "Softplus", "HardSigmoid", "HardSwish", "Gelu", "Erf", "Sqrt", "Exp",
-    "Neg", "Abs")
+@op("Elu", "Celu", "Softsign", "Selu", "Softplus", "HardSigmoid", "HardSwish", "Gelu", "Erf",
+    "Sqrt", "Exp", "Neg", "Abs")
 def _unary(b: Builder, node: Node) -> None:
     alpha, beta = _DEFAULTS.get(node.op_type, (0.0, 0.0))
     alpha = float(node.attrs.get("alpha", alpha))
