@@ -28,6 +28,18 @@ pytestmark = pytest.mark.slow
 _INDICES = "the Indices output of MaxPool is not supported"
 _TRAINING = "training mode is not supported: convlens imports for inference"
 _MASK = "the mask output of Dropout is not supported"
+_BFLOAT16 = "bfloat16 tensors: NumPy (and so convlens) has no bfloat16 dtype"
+_CORNERS = ("Resize align_corners with scales below 1: ONNX divides by the unrounded output "
+            "length (in * scale - 1), torch by the rounded size")
+_PT_HALF = ("Resize pytorch_half_pixel to a size-1 output reads source 0; torch's "
+            "align_corners=False reads the centre")
+_EXCLUDE = "Resize exclude_outside=1 (and cubic_coeff_a=-0.5): torch's bicubic has neither"
+_CUBIC_ASYM = "cubic Resize in asymmetric coordinates: torch's bicubic has no such mode"
+_CROP = "Resize tf_crop_and_resize (a region of interest): torch has no such mode"
+_ANTIALIAS = "Resize antialias=1: not implemented (torch's antialias is bilinear/bicubic only)"
+_AXES = "Resize with axes and scales/sizes given as graph inputs is not supported"
+_ASPECT = "Resize keep_aspect_ratio_policy other than 'stretch' is not supported"
+_SYMMETRIC = "linear Resize in half_pixel_symmetric coordinates: torch has no such mode"
 EXPECTED_FAILURES: dict[str, str] = {
     "test_maxpool_with_argmax_2d_precomputed_pads": _INDICES,
     "test_maxpool_with_argmax_2d_precomputed_strides": _INDICES,
@@ -45,6 +57,31 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_constant": "the graph has no input; from_onnx builds a model called on its inputs",
     "test_identity_sequence": "sequence values: convlens graphs carry tensors only",
     "test_identity_opt": "optional values: convlens graphs carry tensors only",
+    "test_celu_bfloat16": _BFLOAT16,
+    "test_resize_downsample_scales_linear_align_corners": _CORNERS,
+    "test_resize_downsample_scales_cubic_align_corners": _CORNERS,
+    "test_resize_upsample_scales_cubic_A_n0p5_exclude_outside": _EXCLUDE,
+    "test_resize_downsample_scales_cubic_A_n0p5_exclude_outside": _EXCLUDE,
+    "test_resize_upsample_scales_cubic_asymmetric": _CUBIC_ASYM,
+    "test_resize_tf_crop_and_resize": _CROP,
+    "test_resize_tf_crop_and_resize_extrapolation_value": _CROP,
+    "test_resize_tf_crop_and_resize_axes_2_3": _CROP,
+    "test_resize_tf_crop_and_resize_axes_3_2": _CROP,
+    "test_resize_downsample_sizes_linear_pytorch_half_pixel": _PT_HALF,
+    "test_resize_downsample_scales_linear_antialias": _ANTIALIAS,
+    "test_resize_downsample_sizes_linear_antialias": _ANTIALIAS,
+    "test_resize_downsample_scales_cubic_antialias": _ANTIALIAS,
+    "test_resize_downsample_sizes_cubic_antialias": _ANTIALIAS,
+    "test_resize_upsample_scales_nearest_axes_2_3": _AXES,
+    "test_resize_upsample_scales_nearest_axes_3_2": _AXES,
+    "test_resize_upsample_sizes_nearest_axes_2_3": _AXES,
+    "test_resize_upsample_sizes_nearest_axes_3_2": _AXES,
+    "test_resize_upsample_sizes_nearest_not_larger": _ASPECT,
+    "test_resize_upsample_sizes_nearest_not_smaller": _ASPECT,
+    "test_resize_downsample_sizes_nearest_not_larger": _ASPECT,
+    "test_resize_downsample_sizes_nearest_not_smaller": _ASPECT,
+    "test_resize_downsample_scales_linear_half_pixel_symmetric": _SYMMETRIC,
+    "test_resize_upsample_scales_linear_half_pixel_symmetric": _SYMMETRIC,
 }
 
 

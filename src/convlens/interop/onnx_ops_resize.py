@@ -3,14 +3,15 @@
 Resize maps onto ``F.interpolate`` where torch has the same arithmetic:
 
 - ``nearest`` with ``asymmetric`` coordinates and ``nearest_mode="floor"`` is torch's
-  ``nearest``; with ``half_pixel`` and ``round_prefer_ceil`` it is ``nearest-exact``;
+  ``nearest``; with ``half_pixel`` and ``round_prefer_ceil`` it is ``nearest-exact``; any
+  other ``nearest`` (but ``tf_crop_and_resize``) picks its sources by ONNX's own rules;
 - ``linear`` with ``align_corners`` is ``align_corners=True``; with ``half_pixel`` or
   ``pytorch_half_pixel`` it is ``align_corners=False``;
 - ``cubic`` with ``cubic_coeff_a=-0.75`` and ``exclude_outside=0``, in those coordinates, is
   ``bicubic``.
 
 Anything else (``tf_crop_and_resize``, ``antialias``, ``keep_aspect_ratio_policy``, other
-coefficients, computed scales or sizes) is refused with the reason.
+coefficients, a computed roi) is refused with the reason.
 Registered into :data:`convlens.interop.onnx_ops.RULES` when that module loads.
 """
 
@@ -48,9 +49,10 @@ def _torch_mode(node: Node) -> tuple[str, bool]:
             return "nearest", False
         if pair == ("half_pixel", "round_prefer_ceil"):
             return "nearest-exact", False
-        raise _unsupported(node, f"nearest with coordinates {pair[0]!r} and nearest_mode "
-                                 f"{pair[1]!r} has no torch equivalent (asymmetric/floor and "
-                                 "half_pixel/round_prefer_ceil have)")
+        if coords == "tf_crop_and_resize":
+            raise _unsupported(node, "coordinate_transformation_mode 'tf_crop_and_resize' is "
+                                     "not supported")
+        return "onnx-nearest", False
     if mode == "cubic" and float(node.attrs.get("cubic_coeff_a", -0.75)) != -0.75:
         raise _unsupported(node, "cubic_coeff_a must be -0.75, torch's bicubic coefficient")
     if mode not in ("linear", "cubic"):
@@ -76,36 +78,49 @@ def _spatial(node: Node, values: np.ndarray, what: str, rank: int | None) -> lis
     return values[2:]
 
 
+def _target(b: Builder, node: Node, index: int, what: str, rank: int | None,
+            **layer_args) -> tuple[OnnxResize, list[str]]:
+    """The layer for constant ``scales``/``sizes`` (input ``index``), or one reading them."""
+    value = b.constant(b.input(node, index))
+    if value is None:
+        if node.attrs.get("axes") is not None:
+            raise _unsupported(node, f"computed {what} with axes are not supported")
+        return OnnxResize(computed=what, **layer_args), [node.inputs[0], node.inputs[index]]
+    kind = float if what == "scales" else int
+    values = [kind(v) for v in _spatial(node, value, what, rank)]
+    return OnnxResize(**layer_args, **{what: values}), node.inputs[:1]
+
+
 @op("Resize", "Upsample")
 def _resize(b: Builder, node: Node) -> None:
+    rank = b.rank(node.inputs[0])
     if node.op_type == "Upsample" or b.opset < 11:  # (X, scales) or the scales attribute
-        mode, corners = ("nearest", False) if _text(node, "mode", "nearest") == "nearest" \
-            else (None, False)
-        if mode is None:
-            raise _unsupported(node, "linear Upsample uses asymmetric coordinates, which "
-                                     "torch's linear modes lack")
-        if node.op_type == "Resize" and _text(node, "mode", "nearest") != "nearest":
-            raise _unsupported(node, "Resize before opset 11 is supported for nearest only")
-        scales = node.attrs.get("scales")
-        scales = np.asarray(scales, np.float32) if scales is not None else b.constant_input(
-            node, 1, "scales")
-        layer = OnnxResize(mode, corners, scales=_spatial(node, scales, "scales", None))
-        b.add(layer, node, node.inputs[:1])
+        if _text(node, "mode", "nearest") != "nearest":
+            raise _unsupported(node, "linear Upsample (and Resize before opset 11) uses "
+                                     "asymmetric coordinates, which torch's linear modes lack")
+        args = {"mode": "nearest"}
+        if "scales" in node.attrs:
+            scales = np.asarray(node.attrs["scales"], np.float32)
+            layer = OnnxResize(scales=_spatial(node, scales, "scales", rank), **args)
+            b.add(layer, node, node.inputs[:1])
+        else:
+            layer, inputs = _target(b, node, 1, "scales", rank, **args)
+            b.add(layer, node, inputs)
         return
     mode, corners = _torch_mode(node)
     if b.input(node, 1) and b.constant(b.input(node, 1)) is None:
         raise _unsupported(node, "a computed roi is not supported")
-    rank = b.rank(node.inputs[0])
-    scales = b.constant_input(node, 2, "scales", optional=True)
+    args = {"mode": mode, "align_corners": corners,
+            "coords": _text(node, "coordinate_transformation_mode", "half_pixel"),
+            "nearest_mode": _text(node, "nearest_mode", "round_prefer_floor")}
     if b.input(node, 3):
-        sizes = b.constant_input(node, 3, "sizes")
-        layer = OnnxResize(mode, corners, sizes=_spatial(node, sizes, "sizes", rank)
-                           if node.attrs.get("axes") else sizes.reshape(-1).tolist()[2:])
-    elif scales is not None and scales.size:
-        layer = OnnxResize(mode, corners, scales=_spatial(node, scales, "scales", rank))
+        layer, inputs = _target(b, node, 3, "sizes", rank, **args)
+    elif b.input(node, 2) and (b.constant(b.input(node, 2)) is None
+                               or b.constant(b.input(node, 2)).size):
+        layer, inputs = _target(b, node, 2, "scales", rank, **args)
     else:
-        raise _unsupported(node, "Resize needs constant scales or sizes")
-    b.add(layer, node, node.inputs[:1])
+        raise _unsupported(node, "Resize needs scales or sizes")
+    b.add(layer, node, inputs)
 
 
 @op("DepthToSpace")
