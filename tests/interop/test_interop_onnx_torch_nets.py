@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from interop_helpers import assert_close, run_convlens, run_ort
 
+import convlens as cl
 from convlens import interop
 
 torch = pytest.importorskip("torch")
@@ -105,3 +106,5 @@ def test_torch_exported_net_matches_onnx_runtime(net, size, opset, tmp_path):
     assert_close(ours, theirs)
     with torch.no_grad():
         assert_close(ours, model(torch.from_numpy(x)).numpy())
+    cl.save(imported, tmp_path / "net.convlens")  # the import's own layers save and load
+    np.testing.assert_array_equal(run_convlens(cl.load(tmp_path / "net.convlens"), x), ours)
