@@ -116,7 +116,7 @@ from .tensor import Tensor, tensor
 
 _LAZY_MODULES = ("conv", "data", "explain", "image", "interop", "models", "nn", "optim",
                  "random", "signal", "train", "cli", "io", "cuda", "accelerator", "backends",
-                 "autograd", "dask")
+                 "autograd", "dask", "utils")
 _LAZY_ATTRIBUTES = {"save": "io", "load": "io", "fit": "train", "History": "train",
                     "Trainer": "train"}
 

@@ -38,12 +38,17 @@ def _mutate(layer: nn.Module, path: str, new: np.ndarray) -> None:
     elif path == "data_index":
         _array(w.data)[...] = new
     elif path == "sub_":
-        w.sub_(w.numpy() - new)
+        with cl.no_grad():  # as torch, a leaf that requires grad is written under no_grad
+            w.sub_(w.numpy() - new)
     elif path == "mul_":
-        w.mul_(np.where(w.numpy() != 0, new / np.where(w.numpy() != 0, w.numpy(), 1), 0))
-        w.copy_(new)        # mul_ cannot reach zeros; finish exactly
+        with cl.no_grad():
+            w.mul_(np.where(w.numpy() != 0, new / np.where(w.numpy() != 0, w.numpy(), 1), 0))
+            w.copy_(new)        # mul_ cannot reach zeros; finish exactly
     elif path == "copy_":
-        w.copy_(new)
+        with cl.no_grad():
+            w.copy_(new)
+    elif path == "data_inplace":
+        w.data.copy_(cl.tensor(new.copy()))   # .data is a Tensor sharing w's memory
     elif path == "load_state_dict":
         state = {k: v.numpy().copy() for k, v in layer.state_dict().items()}
         state["weight"] = new
@@ -55,8 +60,8 @@ def _mutate(layer: nn.Module, path: str, new: np.ndarray) -> None:
         raise AssertionError(path)
 
 
-PATHS = ["numpy_view", "np_copyto", "slice", "data_setter", "data_index", "sub_", "mul_",
-         "copy_", "load_state_dict", "optimizer_step"]
+PATHS = ["numpy_view", "np_copyto", "slice", "data_setter", "data_index", "data_inplace",
+         "sub_", "mul_", "copy_", "load_state_dict", "optimizer_step"]
 
 
 def _direct(x: np.ndarray, w: np.ndarray, b: np.ndarray, padding: int):

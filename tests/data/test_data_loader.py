@@ -124,3 +124,15 @@ def test_invalid_dataset_epoch_and_transform_output():
     with pytest.raises(ValueError, match="transform must return an ndarray with the batch's 4 "
                                          r"samples first; .* returned \(2, 2, 4\)"):
         next(iter(bad))
+
+
+def test_order_comes_from_the_utils_data_samplers():
+    from convlens.utils.data import BatchSampler, RandomSampler
+
+    ds = ArrayDataset(np.zeros((11, 1, 2, 2), np.float32), np.arange(11) % 2)
+    loader = DataLoader(ds, batch_size=4, shuffle=True, seed=5)
+    loader.set_epoch(2)
+    want = list(BatchSampler(RandomSampler(ds, generator=np.random.default_rng([5, 2])), 4,
+                             False))
+    assert [list(b) for b in np.split(loader.order(), [4, 8])] == want
+    assert loader.order().tolist() == np.random.default_rng([5, 2]).permutation(11).tolist()

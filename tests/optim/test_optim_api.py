@@ -214,7 +214,8 @@ def test_invalid_one_cycle_leaves_the_optimizer_alone():
     with pytest.raises(ValueError, match="div_factor must be > 0"):
         lr_scheduler.OneCycleLR(opt, 0.1, 10, div_factor=-1.0)
     assert set(opt.param_groups[0]) == {"params", "lr", "momentum", "dampening",
-                                        "weight_decay", "nesterov", "maximize"}
+                                        "weight_decay", "nesterov", "maximize", "foreach",
+                                        "differentiable", "fused"}
     assert opt.param_groups[0]["momentum"] == 0.9
 
 

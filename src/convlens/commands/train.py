@@ -20,7 +20,7 @@ import shlex
 import sys
 import time
 
-from . import _runfolder, _runs
+from . import _runfolder, _runs, _train_ddp
 
 # Settings stored in config.json; on --resume they come from there.
 DEFAULTS = {"dataset": "mnist-5k", "model": None, "epochs": 10, "batch_size": 64, "lr": 3e-3,
@@ -67,6 +67,13 @@ def register(subparsers) -> None:
                         help="write into --out even if it already holds files (default: off)")
     parser.add_argument("--quiet", action="store_true",
                         help="print only the final result (default: off)")
+    parser.add_argument("--engine", choices=("convlens", "torch-ddp"), default="convlens",
+                        help="convlens trains in this process; torch-ddp hands the converted "
+                             "model to PyTorch's DistributedDataParallel (pip install "
+                             "'convlens[ddp]'; see docs/scale.md) (default: convlens)")
+    parser.add_argument("--nproc", type=int, default=2,
+                        help="processes for --engine torch-ddp, on this machine; under "
+                             "torchrun its own settings count (default: 2)")
     parser.set_defaults(run=run)
 
 
@@ -98,6 +105,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     if args.model is not None and args.model not in available():
         raise ValueError(f"--model must be one of {', '.join(sorted(available()))}; "
                          f"got {args.model!r}")
+    if getattr(args, "engine", "convlens") == "torch-ddp":
+        _train_ddp.check_arguments(args)
 
 
 def check_out(out: str, overwrite: bool) -> None:
@@ -156,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
     settings, out = _settings(args)
     args = argparse.Namespace(**{**vars(args), **settings})
     check_arguments(args)
+    if getattr(args, "engine", "convlens") == "torch-ddp" and _train_ddp.other_rank():
+        return _train_ddp.run_other_rank(cl, args)  # under torchrun: only rank 0 writes
     args.model = args.model or DEFAULT_MODELS.get(args.dataset, "lenet5")
     out = out or os.path.join(
         "runs", f"{args.dataset}-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -179,7 +190,12 @@ def _train(cl, args, train, test, out: str) -> int:
     config = {key: getattr(args, key) for key in DEFAULTS}
     config["input_shape"] = list(train.input_shape)
     config["classes"] = list(train.classes)
+    engine = getattr(args, "engine", "convlens")
+    if engine != "convlens":
+        config.update(engine=engine, nproc=args.nproc)
     _runs.write_json(os.path.join(out, _runs.CONFIG_FILE), config)
+    if engine == "torch-ddp":
+        return _train_ddp.train(cl, args, train, test, out, _write_outputs)
     cl.manual_seed(args.seed)
     model = cl.models.create(args.model, input_shape=train.input_shape,
                              num_classes=train.num_classes)

@@ -1,4 +1,9 @@
-"""``DataLoader``: deterministic mini-batches of an :class:`ArrayDataset` as convlens Tensors."""
+"""``DataLoader``: deterministic mini-batches of an :class:`ArrayDataset` as convlens Tensors.
+
+The order of the indices comes from :mod:`convlens.utils.data`'s samplers; what this loader adds
+is the per-epoch seeding (``seed`` and ``set_epoch``) and the batch transforms that
+:func:`convlens.fit` relies on. For torch's own loader use :class:`convlens.utils.data.DataLoader`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import numpy as np
 
 from .. import _validate
 from ..tensor import Tensor, tensor
+from ..utils.data import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from . import _checks
 from .dataset import ArrayDataset
 
@@ -94,13 +100,17 @@ class DataLoader:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
+    def _sampler(self, epoch: int | None = None) -> Sampler:
+        """The :mod:`convlens.utils.data` sampler that orders ``epoch`` (default: the next)."""
+        epoch = self.epoch if epoch is None else _checks.seed(epoch, "epoch")
+        if not self.shuffle:
+            return SequentialSampler(self.dataset)
+        return RandomSampler(self.dataset,
+                             generator=np.random.default_rng([self.seed, epoch]))
+
     def order(self, epoch: int | None = None) -> np.ndarray:
         """The sample indices of ``epoch`` (default: the next one), in the order visited."""
-        epoch = self.epoch if epoch is None else _checks.seed(epoch, "epoch")
-        n = len(self.dataset)
-        if not self.shuffle:
-            return np.arange(n)
-        return np.random.default_rng([self.seed, epoch]).permutation(n)
+        return np.fromiter(self._sampler(epoch), dtype=np.int64, count=len(self.dataset))
 
     def _transform(self, x: np.ndarray, epoch: int, batch_index: int) -> np.ndarray:
         # spawn_key keeps this stream apart from the shuffle's: default_rng([seed, e, 0]) would
@@ -115,9 +125,8 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         epoch = self.epoch
-        order = self.order(epoch)
-        for b in range(len(self)):
-            index = order[b * self.batch_size:(b + 1) * self.batch_size]
+        batches = BatchSampler(self._sampler(epoch), self.batch_size, self.drop_last)
+        for b, index in enumerate(batches):
             x = self.dataset.x[index]
             if self.transform is not None:
                 x = self._transform(x, epoch, b)

@@ -4,7 +4,7 @@ Names, constructor arguments, defaults and ``state_dict`` keys are PyTorch's, so
 weights move between the two. Import it as ``from convlens import nn``.
 """
 
-from . import init, registry
+from . import functional, init, registry, utils
 from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .activation_extra import (
     CELU,
@@ -106,6 +106,7 @@ __all__ = [
     "Flatten", "Identity", "LeakyReLU", "Linear", "MSELoss", "MaxPool1d", "MaxPool2d", "Module",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Residual", "Sequential",
     "Sigmoid", "Softmax", "Summary", "Tanh", "init", "register", "registry",
+    "functional", "utils",
 ]
 __all__ += [
     "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool3d", "CircularPad1d",

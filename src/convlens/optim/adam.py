@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_flag, check_fraction, check_non_negative
+from ._checks import check_betas, check_flag, check_non_negative
+from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -33,6 +34,8 @@ class Adam(Optimizer):
     decoupled_weight_decay : bool, default False
         Shrink the parameter by :math:`1 - \gamma\lambda` instead of adding :math:`\lambda\theta`
         to the gradient; this is :class:`AdamW` (keyword-only, as in PyTorch).
+    foreach, capturable, differentiable, fused : accepted for compatibility (keyword-only);
+        ignored.
 
     Raises
     ------
@@ -74,10 +77,13 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
+                 weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
                  decoupled_weight_decay: bool = False) -> None:
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-                    "amsgrad": amsgrad, "maximize": maximize,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                    "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         self._check_hyperparameters(defaults)
         super().__init__(params, defaults)
@@ -85,11 +91,7 @@ class Adam(Optimizer):
     def _check_hyperparameters(self, group: dict[str, Any], where: str = "") -> None:
         for key in ("lr", "eps", "weight_decay"):
             check_non_negative(group, key, where)
-        betas = group["betas"]
-        if isinstance(betas, str) or not hasattr(betas, "__len__") or len(betas) != 2:
-            raise TypeError(f"{where}betas must be a pair of floats; got {betas!r}")
-        group["betas"] = tuple(check_fraction(b, f"{where}betas[{i}]")
-                               for i, b in enumerate(betas))
+        check_betas(group, where)
         for key in ("amsgrad", "maximize", "decoupled_weight_decay"):
             check_flag(group, key, where)
 
@@ -153,6 +155,8 @@ class AdamW(Adam):
         Use the running maximum of the second moment.
     maximize : bool, default False
         Maximize the objective instead of minimizing it (keyword-only).
+    foreach, capturable, differentiable, fused : accepted for compatibility (keyword-only);
+        ignored.
 
     Raises
     ------
@@ -179,6 +183,9 @@ class AdamW(Adam):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True)
+                         amsgrad=amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

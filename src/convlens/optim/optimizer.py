@@ -9,6 +9,7 @@ groups and parameters, ``zero_grad`` and the save/restore logic live here.
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from numbers import Integral
 from typing import Any
@@ -18,6 +19,12 @@ import numpy as np
 from .. import _validate
 from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
+from ._checks import (  # noqa: F401 - re-exported for the optimizers
+    check_betas,
+    check_flag,
+    check_fraction,
+    check_non_negative,
+)
 
 
 class Optimizer:
@@ -35,9 +42,10 @@ class Optimizer:
     ----------
     param_groups : list of dict
         One dict per group: ``"params"`` (list of Tensor) and every hyperparameter.
-    state : dict
-        Per-parameter state, keyed by the parameter Tensor; each value is a dict of ndarrays
-        (same shape and dtype as the parameter) and numbers.
+    state : collections.defaultdict of dict
+        Per-parameter state, keyed by the parameter Tensor; ``self.state[p]`` is an empty dict
+        until the optimizer writes to it. The built-in optimizers keep ndarrays (same shape and
+        dtype as the parameter) and numbers; a custom optimizer may keep Tensors.
 
     Raises
     ------
@@ -51,8 +59,15 @@ class Optimizer:
     -----
     Every update goes through the Tensor's in-place methods (``add_``, ``mul_``, ...), so each
     step bumps ``p.version`` and invalidates caches keyed on it (such as filter spectra).
-    Parameters whose ``grad`` is None are skipped. Subclasses implement
-    ``_update(p, grad, group)`` and list their per-parameter state in ``_state_spec``.
+    Parameters whose ``grad`` is None are skipped. Built-in subclasses implement
+    ``_update(p, grad, group)`` and list their per-parameter state in ``_state_spec``
+    ("array", "count" or "scalar"), which :meth:`load_state_dict` checks.
+
+    A custom optimizer can be written exactly as for torch: call
+    ``super().__init__(params, defaults)`` and override ``step(closure=None)`` (decorated with
+    ``@torch.no_grad()``), reading ``self.param_groups`` and keeping whatever it likes in
+    ``self.state[p]``. Without a ``_state_spec``, :meth:`load_state_dict` restores that state
+    as saved (Tensors and ndarrays copied).
 
     Examples
     --------
@@ -76,7 +91,7 @@ class Optimizer:
                  defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         for group in _as_param_groups(params):
             self.add_param_group(group)
 
@@ -233,7 +248,7 @@ class Optimizer:
             new["params"] = group["params"]
             self._check_hyperparameters(new, f"state_dict['param_groups'][{i}]: ")
             new_groups.append(new)
-        self.state = new_state
+        self.state = defaultdict(dict, new_state)
         self.param_groups = new_groups
 
     # -- helpers ---------------------------------------------------------------------------
@@ -256,6 +271,8 @@ class Optimizer:
         """Check one saved state entry against the parameter it belongs to, and copy it."""
         kind = self._state_spec.get(name)
         where = f"state_dict['state'][{index}][{name!r}]"
+        if not self._state_spec:  # a custom optimizer: restore what it saved, as torch does
+            return _copy_value(value)
         if kind is None:
             known = ", ".join(sorted(self._state_spec)) or "none"
             raise ValueError(f"{where} is not state that {type(self).__name__} keeps "
@@ -265,6 +282,10 @@ class Optimizer:
             if not _is_count(array):
                 raise ValueError(f"{where} must be a non-negative whole number; got {value!r}")
             return int(array)
+        if kind == "scalar":
+            if array.shape != () or array.dtype.kind not in "iuf":
+                raise ValueError(f"{where} must be a number; got {value!r}")
+            return float(array)
         if array.shape != p.shape or array.dtype.kind not in "iuf":
             raise ValueError(f"{where} must be a numeric array of the parameter's shape "
                              f"{p.shape}; got {array.dtype} array of shape {array.shape}")
@@ -326,6 +347,8 @@ def _is_count(array: np.ndarray) -> bool:
 
 
 def _copy_value(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return Tensor._wrap(value._data.copy())
     return value.copy() if isinstance(value, np.ndarray) else copy.deepcopy(value)
 
 
@@ -336,24 +359,3 @@ def _index(key: Any) -> int:
     if isinstance(key, str) and key.isdigit():
         return int(key)
     raise ValueError(f"parameter indices in a state_dict must be ints; got {key!r}")
-
-
-# -- hyperparameter checks shared by the optimizers ------------------------------------------
-def check_non_negative(group: dict[str, Any], key: str, where: str) -> None:
-    """``group[key]`` must be a finite number >= 0; store it as a float."""
-    group[key] = _validate.real_number(group[key], where + key, low=0.0)
-
-
-def check_fraction(value: Any, name: str) -> float:
-    """A number in [0, 1), as betas and momenta of running averages must be."""
-    value = _validate.real_number(value, name)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1); got {value}")
-    return value
-
-
-def check_flag(group: dict[str, Any], key: str, where: str) -> None:
-    """``group[key]`` must be a bool."""
-    if not isinstance(group[key], bool | np.bool_):
-        raise TypeError(f"{where}{key} must be a bool; got {group[key]!r}")
-    group[key] = bool(group[key])
