@@ -92,6 +92,7 @@ def _randomized(model):
     return model.eval()
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch: the TorchScript exporter
 @pytest.mark.parametrize(("net", "size", "opset"), [
     pytest.param(UNet, 16, 17, id="unet"), pytest.param(ConvNeXt, 32, 17, id="convnext"),
     pytest.param(ConvNeXt, 32, 20, id="convnext-opset20")])

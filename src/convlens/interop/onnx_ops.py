@@ -387,3 +387,4 @@ def _pad(b: Builder, node: Node) -> None:
     b.add(layers.Pad(pairs, mode, value), node, node.inputs[:1])
 # Rules in other modules register themselves here (they import ``op`` from this module).
 from . import onnx_ops_activation, onnx_ops_more, onnx_ops_resize  # noqa: E402, F401, I001
+from . import onnx_ops_stock  # noqa: E402, F401, I001 - after the rules it wraps
