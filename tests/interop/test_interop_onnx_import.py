@@ -251,8 +251,8 @@ def test_unsupported_operator_names_op_node_and_supported_list(tmp_path):
                       path=tmp_path / "cosh.onnx")
     with pytest.raises(interop.UnsupportedError,
                        match=r"ONNX operator 'Cosh' \(node 'the_cosh'\) is not supported; "
-                             r"supported operators: Abs, Add, AveragePool, BatchNormalization, Celu, "
-                             r"Clip, Concat"):
+                             r"supported operators: Abs, Add, AveragePool, "
+                             r"BatchNormalization, Celu, Clip, Concat"):
         interop.from_onnx(path)
     assert len(interop.SUPPORTED_OPS) == 51
 
