@@ -103,7 +103,7 @@ class OnnxPool(nn.Module):
     >>> import numpy as np, convlens as cl
     >>> from convlens.interop.onnx_window import OnnxPool
     >>> x = cl.tensor(np.arange(5.0).reshape(1, 1, 5))
-    >>> OnnxPool("avg", [2], pads=[(1, 0)]).forward(x).numpy().tolist()  # pads not counted
+    >>> OnnxPool("avg", [2], [2], pads=[(1, 0)])(x).numpy().tolist()  # pads not counted
     [[[0.0, 1.5, 3.5]]]
     """
 
