@@ -100,3 +100,28 @@ def test_imported_layers_export_again(tmp_path):
     assert_close(run_ort(second, x), run_convlens(model, x))
     with cl.no_grad():
         assert model(cl.tensor(x)).shape == (2, 4, 13, 13)
+
+
+@pytest.mark.parametrize("opset", [18, 21])
+def test_imported_group_normalization_exports_again(opset, tmp_path):
+    """ONNX GroupNormalization (per group at opset 18, per channel at 21) imports, matches
+    ONNX Runtime, and exports again (opset 18's as OnnxGroupNorm, 21's as nn.GroupNorm)."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(3)
+    scale = rng.normal(1, 0.3, 2 if opset == 18 else 4).astype(np.float32)
+    bias = rng.normal(0, 0.3, scale.shape).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, 3, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(scale, "s"), numpy_helper.from_array(bias, "b")])
+    path = tmp_path / "gn.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), path)
+    imported = interop.from_onnx(path)
+    x = rng.standard_normal((2, 4, 3, 3)).astype(np.float32)
+    expected = run_convlens(imported, x)
+    assert_close(expected, run_ort(path, x))
+    again = interop.to_onnx(imported, tmp_path / "again.onnx", (4, 3, 3))
+    assert_close(run_ort(again, x), expected)

@@ -235,3 +235,28 @@ def _dynamic_pad(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
         names.pop()
     probe = module(*(v.probe for v in inputs))
     return Value(ex.node("Pad", names, path, mode=module.mode), probe)
+
+
+@rule(norm.OnnxGroupNorm)
+def _onnx_group_norm(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
+    """Reshape to (N, G, -1), InstanceNormalization there, reshape back, scale and shift
+    (per channel; per group with ``per_group``, opset 18's meaning)."""
+    x, scale, bias = inputs
+    groups, dtype = module.num_groups, x.probe.dtype
+    grouped = ex.node("Reshape", [x.name, ex.ints(f"{path}.grouped", [0, groups, -1])], path)
+    normed = ex.node("InstanceNormalization", [
+        grouped, ex.constant(f"{path}.ones", np.ones(groups, dtype)),
+        ex.constant(f"{path}.zeros", np.zeros(groups, dtype))], path, epsilon=module.eps)
+    if module.per_group:
+        shape = ex.ints(f"{path}.group_shape", [1, groups, 1])
+        normed = ex.node("Add", [
+            ex.node("Mul", [normed, ex.node("Reshape", [scale.name, shape], path)], path),
+            ex.node("Reshape", [bias.name, shape], path)], path)
+        out = ex.node("Reshape", [normed, ex.ints(f"{path}.shape", [0, *x.shape[1:]])], path)
+    else:
+        back = ex.node("Reshape", [normed, ex.ints(f"{path}.shape", [0, *x.shape[1:]])], path)
+        shape = ex.ints(f"{path}.channel_shape", [-1, *(1,) * (len(x.shape) - 2)])
+        out = ex.node("Add", [
+            ex.node("Mul", [back, ex.node("Reshape", [scale.name, shape], path)], path),
+            ex.node("Reshape", [bias.name, shape], path)], path)
+    return Value(out, module(*(v.probe for v in inputs)))
