@@ -20,7 +20,13 @@ from .random import as_generator
 from .tensor import Tensor
 
 
-def _shape(size: tuple[Any, ...]) -> tuple[int, ...]:
+def _shape(size: tuple[Any, ...], keyword: Any = None) -> tuple[int, ...]:
+    """The shape from ``*size`` (ints, or one sequence) or from torch's ``size=`` keyword."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"give the size once, as positional ints or as size=; got both "
+                            f"{size!r} and size={keyword!r}")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], Sequence):
         size = tuple(size[0])
     try:
@@ -45,22 +51,22 @@ def _float(dtype: Any, name: str) -> np.dtype:
     return dtype
 
 
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-          ) -> Tensor:
+def zeros(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """A tensor of zeros, e.g. ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _make(np.zeros(_shape(size), dtype or float32), device, requires_grad)
+    return _make(np.zeros(_shape(sizes, size), dtype or float32), device, requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-         ) -> Tensor:
+def ones(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return _make(np.ones(_shape(size), dtype or float32), device, requires_grad)
+    return _make(np.ones(_shape(sizes, size), dtype or float32), device, requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-          ) -> Tensor:
+def empty(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """A tensor to be filled in (convlens gives zeros, never uninitialised memory)."""
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    return zeros(*sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
@@ -104,15 +110,15 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,  # noqa: A00
     return _make(np.full(shape, fill_value, dtype), device, requires_grad)
 
 
-def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def rand(*sizes: Any, size: Any = None, generator: Any = None, dtype: Any = None,
+         device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
-    data = as_generator(generator).random(_shape(size)).astype(_float(dtype, "rand"))
+    data = as_generator(generator).random(_shape(sizes, size)).astype(_float(dtype, "rand"))
     return _make(data, device, requires_grad)
 
 
-def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(*sizes: Any, size: Any = None, generator: Any = None, dtype: Any = None,
+          device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples.
 
     Examples
@@ -121,7 +127,8 @@ def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = No
     >>> cl.randn(2, 3, generator=0).shape
     (2, 3)
     """
-    data = as_generator(generator).standard_normal(_shape(size)).astype(_float(dtype, "randn"))
+    shape = _shape(sizes, size)
+    data = as_generator(generator).standard_normal(shape).astype(_float(dtype, "randn"))
     return _make(data, device, requires_grad)
 
 

@@ -90,3 +90,13 @@ def test_random_in_place_fills_respect_their_ranges():
     assert abs(t.mean().item() - 1.0) < 0.05 and abs(t.std().item() - 0.5) < 0.05
     with pytest.raises(TypeError, match="Cannot cast"):
         cl.zeros(2, dtype=cl.int64).add_(0.5)
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+def test_size_keyword_as_torch(name):
+    # torch.rand(size=(1, 1, 28, 28), dtype=torch.float32) is how textbooks write it
+    made = getattr(cl, name)(size=(2, 3), dtype=cl.float64)
+    assert made.shape == (2, 3) and made.dtype == np.float64
+    assert getattr(cl, name)(2, 3).shape == getattr(torch, name)(size=(2, 3)).shape
+    with pytest.raises(TypeError, match="give the size once"):
+        getattr(cl, name)(2, size=(2, 3))
