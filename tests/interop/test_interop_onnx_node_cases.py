@@ -27,7 +27,6 @@ pytestmark = pytest.mark.slow
 
 _INDICES = "the Indices output of MaxPool is not supported"
 _TRAINING = "training mode is not supported: convlens imports for inference"
-_MASK = "the mask output of Dropout is not supported"
 _BFLOAT16 = "bfloat16 tensors: NumPy (and so convlens) has no bfloat16 dtype"
 _CORNERS = ("Resize align_corners with scales below 1: ONNX divides by the unrounded output "
             "length (in * scale - 1), torch by the rounded size")
@@ -37,15 +36,12 @@ _EXCLUDE = "Resize exclude_outside=1 (and cubic_coeff_a=-0.5): torch's bicubic h
 _CUBIC_ASYM = "cubic Resize in asymmetric coordinates: torch's bicubic has no such mode"
 _CROP = "Resize tf_crop_and_resize (a region of interest): torch has no such mode"
 _ANTIALIAS = "Resize antialias=1: not implemented (torch's antialias is bilinear/bicubic only)"
-_AXES = "Resize with axes and scales/sizes given as graph inputs is not supported"
 _ASPECT = "Resize keep_aspect_ratio_policy other than 'stretch' is not supported"
 _SYMMETRIC = "linear Resize in half_pixel_symmetric coordinates: torch has no such mode"
 EXPECTED_FAILURES: dict[str, str] = {
     "test_maxpool_with_argmax_2d_precomputed_pads": _INDICES,
     "test_maxpool_with_argmax_2d_precomputed_strides": _INDICES,
     "test_maxpool_2d_uint8": "integer inputs: convlens pools float tensors only",
-    "test_dropout_default_mask": _MASK,
-    "test_dropout_default_mask_ratio": _MASK,
     "test_training_dropout": _TRAINING,
     "test_training_dropout_default": _TRAINING,
     "test_training_dropout_default_mask": _TRAINING,
@@ -72,10 +68,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_resize_downsample_sizes_linear_antialias": _ANTIALIAS,
     "test_resize_downsample_scales_cubic_antialias": _ANTIALIAS,
     "test_resize_downsample_sizes_cubic_antialias": _ANTIALIAS,
-    "test_resize_upsample_scales_nearest_axes_2_3": _AXES,
-    "test_resize_upsample_scales_nearest_axes_3_2": _AXES,
-    "test_resize_upsample_sizes_nearest_axes_2_3": _AXES,
-    "test_resize_upsample_sizes_nearest_axes_3_2": _AXES,
     "test_resize_upsample_sizes_nearest_not_larger": _ASPECT,
     "test_resize_upsample_sizes_nearest_not_smaller": _ASPECT,
     "test_resize_downsample_sizes_nearest_not_larger": _ASPECT,

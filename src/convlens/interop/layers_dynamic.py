@@ -72,3 +72,14 @@ class DynamicPad(nn.Module):
 
     def get_config(self) -> dict[str, Any]:
         return {"mode": self.mode, "inputs": list(self.inputs)}
+
+
+@nn.register
+class KeepMask(nn.Module):
+    """Dropout's mask output in inference: True everywhere, in the input's shape."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
+        return Tensor(np.ones(input.shape, bool))
+
+    def get_config(self) -> dict[str, Any]:
+        return {}

@@ -58,8 +58,9 @@ class OnnxResize(nn.Module):
     def __init__(self, mode: str, align_corners: bool = False,
                  scales: Sequence[float] = (), sizes: Sequence[int] = (),
                  coords: str = "half_pixel", nearest_mode: str = "round_prefer_floor",
-                 computed: str = "") -> None:
+                 computed: str = "", axes: Sequence[int] = ()) -> None:
         super().__init__()
+        self.axes = tuple(int(a) for a in axes)
         if mode not in ("nearest", "nearest-exact", "linear", "bicubic", "onnx-nearest"):
             raise ValueError(f"mode must be nearest, nearest-exact, linear, bicubic or "
                              f"onnx-nearest; got {mode!r}")
@@ -79,7 +80,16 @@ class OnnxResize(nn.Module):
         scales, sizes = self.scales, self.sizes
         if self.computed:
             given = [float(v) for v in np.asarray(values.numpy()).reshape(-1)]
-            if len(given) != input.ndim or given[:2] != [1, 1]:
+            # scales leave N and C at 1; sizes repeat them
+            keep = [1.0, 1.0] if self.computed == "scales" else [float(n) for n in
+                                                                  input.shape[:2]]
+            if self.axes:  # values for the named axes only
+                axes = [a % input.ndim for a in self.axes]
+                if sorted(axes) != list(range(2, input.ndim)) or len(given) != len(axes):
+                    raise ValueError(f"axes {list(self.axes)} must name each spatial dim once "
+                                     f"for {len(given)} values")
+                given = keep + [given[axes.index(d)] for d in range(2, input.ndim)]
+            if len(given) != input.ndim or given[:2] != keep:
                 raise ValueError(f"{self.computed} must give {input.ndim} values leaving the "
                                  f"batch and channel dims alone; got {given}")
             scales, sizes = (given[2:], ()) if self.computed == "scales" else (
@@ -111,7 +121,8 @@ class OnnxResize(nn.Module):
     def get_config(self) -> dict[str, Any]:
         return {"mode": self.mode, "align_corners": self.align_corners,
                 "scales": list(self.scales), "sizes": list(self.sizes), "coords": self.coords,
-                "nearest_mode": self.nearest_mode, "computed": self.computed}
+                "nearest_mode": self.nearest_mode, "computed": self.computed,
+                "axes": list(self.axes)}
 
 
 @nn.register

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .. import nn
 from .layers import PAD_MODES
-from .layers_dynamic import DynamicPad, DynamicReshape
+from .layers_dynamic import DynamicPad, DynamicReshape, KeepMask
 from .onnx_ops import RULES, _auto_mode, _float, _pairs, _unsupported, op
 from .onnx_window import OnnxConvTranspose
 
@@ -100,9 +100,8 @@ def _pad(b: Builder, node: Node) -> None:
 
 @op("Dropout")
 def _dropout(b: Builder, node: Node) -> None:
-    """Inference Dropout; a computed ratio (ignored outside training) keeps p=0.5."""
-    if len(node.outputs) > 1 and node.outputs[1]:
-        raise _unsupported(node, "the mask output is not supported")
+    """Inference Dropout; a computed ratio (ignored outside training) keeps p=0.5; the mask
+    output, if asked for, is all True."""
     mode = b.constant(b.input(node, 2))
     if b.input(node, 2) and (mode is None or mode.reshape(-1)[:1].any()):
         raise _unsupported(node, "training_mode must be a constant false; convlens imports "
@@ -110,3 +109,8 @@ def _dropout(b: Builder, node: Node) -> None:
     ratio = b.constant(b.input(node, 1))
     ratio = float(node.attrs.get("ratio", 0.5)) if ratio is None else float(ratio)
     b.add(nn.Dropout(min(max(ratio, 0.0), 1.0)), node, node.inputs[:1])
+    if len(node.outputs) > 1 and node.outputs[1]:
+        from .onnx_import import Node  # noqa: PLC0415 - onnx_import imports this module
+
+        mask = Node(node.op_type, f"{node.name}_mask", node.inputs[:1], node.outputs[1:2])
+        b.add(KeepMask(), mask, node.inputs[:1])

@@ -83,9 +83,9 @@ def _target(b: Builder, node: Node, index: int, what: str, rank: int | None,
     """The layer for constant ``scales``/``sizes`` (input ``index``), or one reading them."""
     value = b.constant(b.input(node, index))
     if value is None:
-        if node.attrs.get("axes") is not None:
-            raise _unsupported(node, f"computed {what} with axes are not supported")
-        return OnnxResize(computed=what, **layer_args), [node.inputs[0], node.inputs[index]]
+        axes = node.attrs.get("axes") or ()
+        return OnnxResize(computed=what, axes=axes, **layer_args), [node.inputs[0],
+                                                                    node.inputs[index]]
     kind = float if what == "scales" else int
     values = [kind(v) for v in _spatial(node, value, what, rank)]
     return OnnxResize(**layer_args, **{what: values}), node.inputs[:1]
