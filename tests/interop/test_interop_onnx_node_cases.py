@@ -25,7 +25,6 @@ from convlens.interop.onnx_import import SUPPORTED_OPS
 onnx = pytest.importorskip("onnx")
 pytestmark = pytest.mark.slow
 
-_INDICES = "the Indices output of MaxPool is not supported"
 _TRAINING = "training mode is not supported: convlens imports for inference"
 _BFLOAT16 = "bfloat16 tensors: NumPy (and so convlens) has no bfloat16 dtype"
 _CORNERS = ("Resize align_corners with scales below 1: ONNX divides by the unrounded output "
@@ -39,8 +38,6 @@ _ANTIALIAS = "Resize antialias=1: not implemented (torch's antialias is bilinear
 _ASPECT = "Resize keep_aspect_ratio_policy other than 'stretch' is not supported"
 _SYMMETRIC = "linear Resize in half_pixel_symmetric coordinates: torch has no such mode"
 EXPECTED_FAILURES: dict[str, str] = {
-    "test_maxpool_with_argmax_2d_precomputed_pads": _INDICES,
-    "test_maxpool_with_argmax_2d_precomputed_strides": _INDICES,
     "test_maxpool_2d_uint8": "integer inputs: convlens pools float tensors only",
     "test_training_dropout": _TRAINING,
     "test_training_dropout_default": _TRAINING,

@@ -101,6 +101,8 @@ def _onnx_pool(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
         attrs["pads"] = _flat(module.pads)
     else:
         attrs["auto_pad"] = module.auto_pad
+    if module.mode == "argmax":
+        raise UnsupportedError(f"to_onnx cannot export MaxPool's Indices output (at {path!r})")
     if module.mode == "max":
         return _leaf(ex, module, inputs, "MaxPool", path, dilations=list(module.dilation),
                      **attrs)

@@ -146,10 +146,7 @@ def _stock_pool(node: Node, nd: int, kernel, stride, dilation, pairs) -> nn.Modu
 
 @op("MaxPool", "AveragePool")
 def _pool(b: Builder, node: Node) -> None:
-    if len(node.outputs) > 1 and node.outputs[1]:
-        raise _unsupported(node, "the Indices output is not supported")
-    if node.attrs.get("storage_order", 0):
-        raise _unsupported(node, "storage_order=1 is not supported")
+    indices = len(node.outputs) > 1 and node.outputs[1]
     nd = len(node.attrs.get("kernel_shape", ()))
     kernel, stride, dilation = _window(node, "kernel_shape", nd)
     mode = _auto_mode(node)
@@ -163,6 +160,14 @@ def _pool(b: Builder, node: Node) -> None:
                          dilation, mode, bool(node.attrs.get("ceil_mode", 0)),
                          bool(node.attrs.get("count_include_pad", 0)))
     b.add(layer, node, node.inputs[:1])
+    if indices:  # a second step computes the Indices output
+        from .onnx_import import Node  # noqa: PLC0415 - onnx_import imports this module
+
+        layer = OnnxPool("argmax", kernel, stride, pairs, dilation, mode,
+                         bool(node.attrs.get("ceil_mode", 0)),
+                         column_major=bool(node.attrs.get("storage_order", 0)))
+        b.add(layer, Node(node.op_type, f"{node.name}_indices", node.inputs[:1],
+                          node.outputs[1:2]), node.inputs[:1])
 
 
 @op("GlobalAveragePool", "GlobalMaxPool")

@@ -96,7 +96,8 @@ class OnnxConv(nn.Module):
 
 @nn.register
 class OnnxPool(nn.Module):
-    """ONNX ``MaxPool`` (``mode="max"``) or ``AveragePool`` (``mode="avg"``), every option.
+    """ONNX ``MaxPool`` (``mode="max"``, or ``"argmax"`` for its Indices output, row-major or
+    ``column_major``) or ``AveragePool`` (``mode="avg"``), every option.
 
     Examples
     --------
@@ -110,10 +111,11 @@ class OnnxPool(nn.Module):
     def __init__(self, mode: str, kernel_size: Sequence[int], stride: Sequence[int] = (),
                  pads: Sequence[Sequence[int]] = (), dilation: Sequence[int] = (),
                  auto_pad: str = "NOTSET", ceil_mode: bool = False,
-                 count_include_pad: bool = False) -> None:
+                 count_include_pad: bool = False, column_major: bool = False) -> None:
         super().__init__()
-        if mode not in ("max", "avg"):
-            raise ValueError(f"mode must be 'max' or 'avg'; got {mode!r}")
+        self.column_major = bool(column_major)  # argmax: ONNX storage_order=1
+        if mode not in ("max", "avg", "argmax"):
+            raise ValueError(f"mode must be 'max', 'avg' or 'argmax'; got {mode!r}")
         self.mode, self.kernel_size = mode, tuple(int(k) for k in kernel_size)
         nd = len(self.kernel_size)
         if nd not in _CONVS or min(self.kernel_size) < 1:
@@ -160,6 +162,8 @@ class OnnxPool(nn.Module):
         if self.mode == "max":
             padded = pad_pairs(input, ((0, 0), (0, 0), *full), "zeros", -np.inf)
             return _MAX_POOLS[nd](padded, self.kernel_size, self.stride, 0, self.dilation)[crop]
+        if self.mode == "argmax":
+            return self._argmax(input, pairs, full, crop)
         n, c = input.shape[:2]
         flat = input.reshape((n * c, 1, *input.shape[2:]))
         padded = pad_pairs(flat, ((0, 0), (0, 0), *full), "zeros", 0.0)
@@ -171,6 +175,24 @@ class OnnxPool(nn.Module):
                           None, self.stride, 0, self.dilation)
         out = (total / Tensor(np.maximum(counts.numpy(), 1)))[crop]
         return out.reshape((n, c, *out_size))
+
+    def _argmax(self, input: Tensor, pairs, full, crop) -> Tensor:  # noqa: A002
+        """ONNX MaxPool's Indices: offsets into the whole (N, C, *spatial) input, row-major."""
+        nd = len(self.kernel_size)
+        with no_grad():
+            padded = pad_pairs(input, ((0, 0), (0, 0), *full), "zeros", -np.inf)
+            _, tap = _MAX_POOLS[nd](padded, self.kernel_size, self.stride, 0, self.dilation,
+                                    return_indices=True)
+        tap = tap.numpy()[crop]
+        coords = np.unravel_index(tap, padded.shape[2:])
+        spatial = input.shape[2:]
+        inside = [np.clip(c - lo, 0, n - 1) for c, (lo, _), n in zip(coords, pairs, spatial)]
+        flat = np.ravel_multi_index(inside[::-1], spatial[::-1]) if self.column_major else \
+            np.ravel_multi_index(inside, spatial)
+        n, c = input.shape[:2]
+        plane = int(np.prod(spatial))
+        base = (np.arange(n * c).reshape(n, c, *(1,) * nd)) * plane
+        return Tensor((flat + base).astype(np.int64))
 
     def _mask(self, in_size, pairs, full, dtype) -> np.ndarray:
         """1 where a padded position counts toward an average's divisor, else 0."""
@@ -185,7 +207,8 @@ class OnnxPool(nn.Module):
         return {"mode": self.mode, "kernel_size": list(self.kernel_size),
                 "stride": list(self.stride), "pads": [list(p) for p in self.pads],
                 "dilation": list(self.dilation), "auto_pad": self.auto_pad,
-                "ceil_mode": self.ceil_mode, "count_include_pad": self.count_include_pad}
+                "ceil_mode": self.ceil_mode, "count_include_pad": self.count_include_pad,
+                "column_major": self.column_major}
 
 
 _CONV_TRANSPOSES = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
