@@ -29,7 +29,7 @@ def standardize(x: Tensor, axes: tuple[int, ...], eps: float,
     x_hat = ((x._data - mean) * inv_std).astype(x.dtype)
 
     def backward(g):
-        return (inv_std / n * (n * g - g.sum(axis=axes, keepdims=True)
+        return (inv_std / max(n, 1) * (n * g - g.sum(axis=axes, keepdims=True)
                                - x_hat * (g * x_hat).sum(axis=axes, keepdims=True)),)
 
     return Tensor._from_op(x_hat, (x,), backward, name), mean, var
