@@ -122,3 +122,17 @@ def test_onnx_nearest_matches_torch_nearest_in_its_own_mode():
     check_against_torch(layer, lambda t: TF.interpolate(t, scale_factor=(2.0, 1.5)), x)
     with pytest.raises(ValueError, match="give exactly one of scales, sizes and computed"):
         OnnxResize("nearest")
+
+
+def test_shapes_read_at_run_time_are_bounded():
+    from convlens.interop.layers_dynamic import DynamicPad
+
+    x = cl.tensor(np.ones((1, 1, 2, 2)))
+    with pytest.raises(ValueError, match=r"Pad's pads asks for an output of shape "
+                                         r"\(1, 1, 200002, 200002\)"):
+        DynamicPad()(x, cl.tensor(np.array([0, 0, 10**5, 10**5] * 2)))
+    with pytest.raises(ValueError, match=r"Resize's sizes asks for an output of shape "
+                                         r"\(1, 1, 100000, 100000\) \(10000000000 elements\)"):
+        OnnxResize("nearest", computed="sizes")(x, cl.tensor(np.array([1, 1, 10**5, 10**5])))
+    with pytest.raises(ValueError, match=r"Resize's scales asks"):
+        OnnxResize("onnx-nearest", scales=[1e5, 1e5])(x)

@@ -16,6 +16,17 @@ from ..tensor import Tensor
 from .layers import PAD_MODES, reshape_target
 
 MAX_RANK = 32
+#: The most elements a shape read from the graph at run time may ask for (ONNX import's
+#: default ``max_elements``): a hostile file's pads or sizes are refused, not allocated.
+MAX_ELEMENTS = 2**28
+
+
+def check_elements(shape, what: str) -> None:
+    """Refuse an output of ``shape`` above :data:`MAX_ELEMENTS`, naming ``what`` made it."""
+    count = int(np.prod([int(n) for n in shape], dtype=object))
+    if count > MAX_ELEMENTS:
+        raise ValueError(f"{what} asks for an output of shape {tuple(shape)} ({count} "
+                         f"elements); the limit is {MAX_ELEMENTS}")
 
 
 def _ints(t: Tensor, what: str) -> list[int]:
@@ -65,6 +76,7 @@ class DynamicPad(nn.Module):
         pairs = [(0, 0)] * input.ndim
         for axis, lo, hi in zip(axes, pads_list[:len(axes)], pads_list[len(axes):]):
             pairs[axis] = (lo, hi)
+        check_elements([n + lo + hi for n, (lo, hi) in zip(input.shape, pairs)], "Pad's pads")
         fill = given.get("value")
         value = 0.0 if fill is None or fill.numel() == 0 else float(np.asarray(
             fill.numpy()).reshape(-1)[0])

@@ -10,6 +10,7 @@ import numpy as np
 from .. import functional as F
 from .. import nn
 from ..tensor import Tensor
+from .layers_dynamic import check_elements
 
 _LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
 
@@ -97,6 +98,8 @@ class OnnxResize(nn.Module):
         if len(scales or sizes) != nd:
             raise ValueError(f"OnnxResize has {len(scales or sizes)} spatial sizes for an "
                              f"input of shape {input.shape}")
+        out = sizes or [int(np.floor(n * s)) for n, s in zip(input.shape[2:], scales)]
+        check_elements([*input.shape[:2], *out], f"Resize's {'sizes' if sizes else 'scales'}")
         return tuple(scales), tuple(sizes)
 
     def forward(self, input: Tensor, values: Tensor | None = None) -> Tensor:  # noqa: A002
