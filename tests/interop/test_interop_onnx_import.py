@@ -246,14 +246,15 @@ def test_legacy_softmax_flattens_from_axis(tmp_path):
 
 def test_unsupported_operator_names_op_node_and_supported_list(tmp_path):
     nodes = [helper.make_node("Relu", ["x"], ["r"], name="first"),
-             helper.make_node("Erf", ["r"], ["y"], name="the_erf")]
+             helper.make_node("Cosh", ["r"], ["y"], name="the_cosh")]
     path = make_model(nodes, [float_input("x", [1, 2])], [float_input("y", None)],
-                      path=tmp_path / "erf.onnx")
+                      path=tmp_path / "cosh.onnx")
     with pytest.raises(interop.UnsupportedError,
-                       match=r"ONNX operator 'Erf' \(node 'the_erf'\) is not supported; "
-                             r"supported operators: Add, AveragePool, BatchNormalization, Concat"):
+                       match=r"ONNX operator 'Cosh' \(node 'the_cosh'\) is not supported; "
+                             r"supported operators: Abs, Add, AveragePool, "
+                             r"BatchNormalization, Celu, Clip, Concat"):
         interop.from_onnx(path)
-    assert len(interop.SUPPORTED_OPS) == 25
+    assert len(interop.SUPPORTED_OPS) == 51
 
 
 def test_dag_with_two_inputs_and_outputs_and_unsorted_nodes(tmp_path):

@@ -305,3 +305,7 @@ def _same_pad(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
     value = ex.constant(f"{path}.value", np.asarray(module.value, inputs[0].probe.dtype))
     return Value(ex.node("Pad", [inputs[0].name, ex.ints(f"{path}.pads", pads), value], path,
                          mode="constant"), probe)
+
+# Rules in another module register themselves here (they import ``rule`` from this module).
+from . import _export_rules_more  # noqa: E402, F401, I001
+from . import _export_rules_nn  # noqa: E402, F401, I001

@@ -243,8 +243,8 @@ def _opset(model: dict[str, Any]) -> int:
                 if entry.get("domain", "") in ("", "ai.onnx")]
     if not versions:
         raise ModelFileError("the ONNX model imports no opset of the default domain")
-    if not 7 <= versions[0] <= 23:
-        raise UnsupportedError(f"ONNX opset {versions[0]} is not supported (7 to 23 are)")
+    if not 7 <= versions[0] <= 28:
+        raise UnsupportedError(f"ONNX opset {versions[0]} is not supported (7 to 28 are)")
     return versions[0]
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from .. import nn
 from . import layers
 from .errors import UnsupportedError
+from .onnx_window import AUTO_PADS, OnnxConv, OnnxPool
 
 if TYPE_CHECKING:
     from .onnx_import import Builder, Node
@@ -65,8 +66,8 @@ def _window(node: Node, kernel_key: str, nd: int) -> tuple[list, list, list]:
     kernel = list(node.attrs[kernel_key])
     stride = list(node.attrs.get("strides", [1] * nd))
     dilation = list(node.attrs.get("dilations", [1] * nd))
-    if nd not in (1, 2) or len(kernel) != nd or len(stride) != nd or len(dilation) != nd:
-        raise _unsupported(node, f"convlens supports 1-D and 2-D windows; got kernel {kernel}, "
+    if nd not in (1, 2, 3) or len(kernel) != nd or len(stride) != nd or len(dilation) != nd:
+        raise _unsupported(node, f"convlens supports 1-D to 3-D windows; got kernel {kernel}, "
                                  f"strides {stride}, dilations {dilation}")
     if min(kernel + stride + dilation) < 1:
         raise _unsupported(node, "kernel_shape, strides and dilations must be positive")
@@ -82,8 +83,24 @@ def _auto_mode(node: Node) -> str:
     return mode.decode("utf-8", "replace") if isinstance(mode, bytes) else str(mode)
 
 
+def _computed_conv(b: Builder, node: Node) -> None:
+    """Conv whose weight or bias the graph computes: ``F.conv*d`` with tensor weights."""
+    nd = len(node.attrs["kernel_shape"]) if "kernel_shape" in node.attrs else None
+    pads = node.attrs.get("pads")
+    if pads is not None and nd is None:
+        nd = len(pads) // 2
+    layer = OnnxConv(node.attrs.get("strides", ()), _pairs(node, nd) if pads else (),
+                     node.attrs.get("dilations", ()), int(node.attrs.get("group", 1)),
+                     _auto_mode(node))
+    b.add(layer, node, [name for name in node.inputs[:3] if name])
+
+
 @op("Conv")
 def _conv(b: Builder, node: Node) -> None:
+    if b.constant(b.input(node, 1)) is None or (
+            b.input(node, 2) and b.constant(b.input(node, 2)) is None):
+        _computed_conv(b, node)
+        return
     weight = _float(b.constant_input(node, 1, "the weight"))
     bias = b.constant_input(node, 2, "the bias", optional=True)
     nd = weight.ndim - 2
@@ -103,7 +120,7 @@ def _conv(b: Builder, node: Node) -> None:
     else:
         x, pairs = _auto_pad(b, node, node.inputs[0], kernel, stride, dilation, 0.0)
         padding = _torch_padding(pairs)
-    cls = nn.Conv1d if nd == 1 else nn.Conv2d
+    cls = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[nd - 1]
     conv = cls(weight.shape[1] * group, weight.shape[0], kernel, stride, padding, dilation,
                group, bias is not None, dtype=weight.dtype, generator=0)
     conv.weight.data = weight
@@ -112,39 +129,45 @@ def _conv(b: Builder, node: Node) -> None:
     b.add(conv, node, [x])
 
 
+def _stock_pool(node: Node, nd: int, kernel, stride, dilation, pairs) -> nn.Module | None:
+    """A stock pooling layer when one computes exactly what ONNX asks, else None."""
+    if nd not in (1, 2, 3) or any(lo != hi or lo > k // 2 for (lo, hi), k in zip(pairs, kernel)):
+        return None
+    ceil, padding = bool(node.attrs.get("ceil_mode", 0)), tuple(lo for lo, _ in pairs)
+    if node.op_type == "MaxPool":
+        cls = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[nd - 1]
+        return cls(tuple(kernel), tuple(stride), padding, tuple(dilation), ceil_mode=ceil)
+    include_pad = bool(node.attrs.get("count_include_pad", 0))
+    if any(d != 1 for d in dilation) or (ceil and not include_pad and any(padding)):
+        return None
+    cls = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[nd - 1]
+    return cls(tuple(kernel), tuple(stride), padding, ceil, include_pad)
+
+
 @op("MaxPool", "AveragePool")
 def _pool(b: Builder, node: Node) -> None:
-    if len(node.outputs) > 1 and node.outputs[1]:
-        raise _unsupported(node, "the Indices output is not supported")
-    if node.attrs.get("storage_order", 0):
-        raise _unsupported(node, "storage_order=1 is not supported")
-    is_max = node.op_type == "MaxPool"
+    indices = len(node.outputs) > 1 and node.outputs[1]
     nd = len(node.attrs.get("kernel_shape", ()))
     kernel, stride, dilation = _window(node, "kernel_shape", nd)
-    include_pad = bool(node.attrs.get("count_include_pad", 0))
-    fill = -np.inf if is_max else 0.0
-    x, pairs = _auto_pad(b, node, node.inputs[0], kernel, stride, dilation, fill)
-    padded_outside = x != node.inputs[0]
-    if any(lo != hi or lo > k // 2 for (lo, hi), k in zip(pairs, kernel)):
-        rank = b.rank(node.inputs[0])
-        lead = [(0, 0)] * (2 if rank is None else rank - nd)
-        x = b.add(layers.Pad(lead + pairs, "constant", fill), node, [x], suffix="pad")
-        pairs, padded_outside = [(0, 0)] * nd, True
-    if padded_outside and not is_max and not include_pad:
-        raise _unsupported(node, "AveragePool with count_include_pad=0 and padding that "
-                                 "convlens pooling cannot take (asymmetric, wider than half "
-                                 "the kernel, or auto_pad SAME) is not supported")
-    ceil = bool(node.attrs.get("ceil_mode", 0))
-    padding = tuple(lo for lo, _ in pairs)
-    if is_max:
-        cls = nn.MaxPool1d if nd == 1 else nn.MaxPool2d
-        layer = cls(tuple(kernel), tuple(stride), padding, tuple(dilation), ceil_mode=ceil)
-    else:
-        if any(d != 1 for d in dilation):
-            raise _unsupported(node, "AveragePool with dilations is not supported")
-        cls = nn.AvgPool1d if nd == 1 else nn.AvgPool2d
-        layer = cls(tuple(kernel), tuple(stride), padding, ceil, include_pad)
-    b.add(layer, node, [x])
+    mode = _auto_mode(node)
+    if mode not in AUTO_PADS:
+        raise _unsupported(node, f"unknown auto_pad {mode!r}")
+    pairs = _pairs(node, nd) if mode == "NOTSET" else [(0, 0)] * nd
+    layer = _stock_pool(node, nd, kernel, stride, dilation, pairs) if mode in (
+        "NOTSET", "VALID") else None
+    if layer is None:
+        layer = OnnxPool("max" if node.op_type == "MaxPool" else "avg", kernel, stride, pairs,
+                         dilation, mode, bool(node.attrs.get("ceil_mode", 0)),
+                         bool(node.attrs.get("count_include_pad", 0)))
+    b.add(layer, node, node.inputs[:1])
+    if indices:  # a second step computes the Indices output
+        from .onnx_import import Node  # noqa: PLC0415 - onnx_import imports this module
+
+        layer = OnnxPool("argmax", kernel, stride, pairs, dilation, mode,
+                         bool(node.attrs.get("ceil_mode", 0)),
+                         column_major=bool(node.attrs.get("storage_order", 0)))
+        b.add(layer, Node(node.op_type, f"{node.name}_indices", node.inputs[:1],
+                          node.outputs[1:2]), node.inputs[:1])
 
 
 @op("GlobalAveragePool", "GlobalMaxPool")
@@ -155,8 +178,10 @@ def _global_pool(b: Builder, node: Node) -> None:
         b.add(nn.AdaptiveAvgPool1d(1), node, node.inputs[:1])
     elif b.rank(node.inputs[0]) in (4, None):
         b.add(nn.AdaptiveAvgPool2d(1), node, node.inputs[:1])
+    elif b.rank(node.inputs[0]) == 5:
+        b.add(nn.AdaptiveAvgPool3d(1), node, node.inputs[:1])
     else:
-        raise _unsupported(node, "convlens pools 3-D and 4-D inputs only")
+        raise _unsupported(node, "convlens pools 3-D to 5-D inputs only")
 
 
 def _linear(weight: np.ndarray, bias: np.ndarray | None) -> nn.Linear:
@@ -365,3 +390,6 @@ def _pad(b: Builder, node: Node) -> None:
             full[int(axis) % rank] = pair
         pairs = full
     b.add(layers.Pad(pairs, mode, value), node, node.inputs[:1])
+# Rules in other modules register themselves here (they import ``op`` from this module).
+from . import onnx_ops_activation, onnx_ops_more, onnx_ops_resize  # noqa: E402, F401, I001
+from . import onnx_ops_stock  # noqa: E402, F401, I001 - after the rules it wraps
