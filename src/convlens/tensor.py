@@ -214,7 +214,12 @@ class Tensor(InPlaceMethods, ShapeMethods, TorchMethods):
         return int(self._data.reshape(-1)[0])
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        return self._data if dtype is None else self._data.astype(dtype)
+        """NumPy's protocol: ``np.array(t)`` copies, ``np.asarray(t)`` shares the memory."""
+        array = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        if copy is False and array is not self._data:
+            raise ValueError(f"cannot view a {self.dtype} tensor as {np.dtype(dtype)} without "
+                             "a copy (copy=False)")
+        return array.copy() if copy and array is self._data else array
 
     # -- autograd ----------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,

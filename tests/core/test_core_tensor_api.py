@@ -302,3 +302,16 @@ def test_importing_convlens_does_not_import_torch():
 
     code = "import convlens, sys; assert 'torch' not in sys.modules, 'torch was imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_numpy_array_protocol_copies_when_asked():
+    # np.array(t) is a snapshot (a benchmark saved "initial" weights that way and then saw
+    # them trained); np.asarray(t) shares the memory, as for an ndarray
+    t = cl.tensor(np.ones(3, np.float32))
+    snapshot, view = np.array(t), np.asarray(t)
+    t.numpy()[0] = 5.0
+    assert snapshot[0] == 1.0 and view[0] == 5.0
+    assert not np.shares_memory(np.array(t.data), t.numpy())
+    assert np.array(t, dtype=np.float64).dtype == np.float64
+    with pytest.raises(ValueError, match="without a copy"):
+        np.array(t, dtype=np.float64, copy=False)
