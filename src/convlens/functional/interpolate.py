@@ -209,6 +209,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise ValueError("recompute_scale_factor is only meaningful with scale_factor; got "
                          "size as well")
     sizes, factors = _output_size(x, size, scale_factor, nd)
+    _validate.result_fits("interpolate", f"size={size!r}" if size is not None else
+                          f"scale_factor={scale_factor!r}", (*x.shape[:2], *sizes),
+                          x.dtype.itemsize)
     if recompute_scale_factor:
         factors = (None,) * nd
     matrices = [_matrix(mode, n, m, f, bool(align_corners), x.dtype.type, nd)

@@ -20,6 +20,10 @@ def pad_pairs(x: Tensor, pairs: tuple[tuple[int, int], ...], mode: str,
     ``name`` is the public argument that chose ``mode``, for error messages.
     """
     _padding.check_pad_fits(pairs, x.shape[x.ndim - len(pairs):], mode, name)
+    lead = x.ndim - len(pairs)
+    _validate.result_fits("pad", f"pad={tuple(v for pair in reversed(pairs) for v in pair)}",
+                          (*x.shape[:lead], *(n + lo + hi for n, (lo, hi) in
+                                              zip(x.shape[lead:], pairs))), x.dtype.itemsize)
     out = _padding.pad(x._data, pairs, mode, value)
 
     def backward(grad_output):

@@ -53,6 +53,9 @@ class Linear(Module):
         self.in_features = _validate.positive_int(in_features, "in_features")
         self.out_features = _validate.positive_int(out_features, "out_features")
         dtype = _args.float_dtype(dtype)
+        _validate.result_fits("Linear", f"in_features={in_features}, out_features="
+                              f"{out_features}", (self.out_features, self.in_features),
+                              dtype.itemsize)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         if _args.boolean(bias, "bias"):
             self.bias = Parameter(np.empty(self.out_features, dtype))
