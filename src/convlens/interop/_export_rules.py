@@ -309,3 +309,4 @@ def _same_pad(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
 # Rules in another module register themselves here (they import ``rule`` from this module).
 from . import _export_rules_more  # noqa: E402, F401, I001
 from . import _export_rules_nn  # noqa: E402, F401, I001
+from . import _export_rules_extra  # noqa: E402, F401, I001
