@@ -1,5 +1,5 @@
 """ONNX export rules for more convlens layers: the Dropout variants, LogSoftmax, Softmin,
-LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Threshold, GLU, PixelUnshuffle,
+Softmax2d, RReLU, LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Threshold, GLU, PixelUnshuffle,
 ChannelShuffle, Unflatten, LocalResponseNorm and global AdaptiveMaxPool.
 
 Registered into :data:`convlens.interop._export_rules.RULES` when that module loads.
@@ -41,6 +41,18 @@ def _softmin(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
     neg = ex.node("Neg", [x.name], path)
     return Value(ex.node("Softmax", [neg], path, axis=_softmax_axis(module, x)),
                  module(x.probe))
+
+
+@rule(nn.Softmax2d)
+def _softmax2d(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
+    return _leaf(ex, module, inputs, "Softmax", path, axis=-3)
+
+
+@rule(nn.RReLU)
+def _rrelu(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
+    # the exported graph is for inference, where RReLU's slope is (lower + upper) / 2
+    slope = (float(module.lower) + float(module.upper)) / 2
+    return _leaf(ex, module, inputs, "LeakyRelu", path, alpha=slope)
 
 
 @rule(nn.LogSigmoid)
