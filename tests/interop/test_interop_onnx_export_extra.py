@@ -1,5 +1,5 @@
 """ONNX export of the dropout variants, more activations, GLU, PixelUnshuffle,
-ChannelShuffle, Unflatten, LocalResponseNorm and global AdaptiveMaxPool, checked against
+ChannelShuffle, Unflatten, LocalResponseNorm and AdaptiveMaxPool, checked against
 ONNX Runtime (and torch where the layout is the question), and re-imported where
 ``from_onnx`` reads every operator the rule writes.
 """
@@ -49,6 +49,9 @@ def _layers():
         ("AdaptiveMaxPool2d", lambda: nn.AdaptiveMaxPool2d(1), 2, True),
         ("AdaptiveMaxPool2d-pair", lambda: nn.AdaptiveMaxPool2d((1, 1)), 2, True),
         ("AdaptiveMaxPool1d", lambda: nn.AdaptiveMaxPool1d(1), 1, True),
+        ("AdaptiveMaxPool2d-4x2", lambda: nn.AdaptiveMaxPool2d((4, 2)), 2, True),
+        ("AdaptiveMaxPool2d-None", lambda: nn.AdaptiveMaxPool2d((None, 2)), 2, True),
+        ("AdaptiveMaxPool1d-4", lambda: nn.AdaptiveMaxPool1d(4), 1, True),
     ]
     return [pytest.param(*case[1:], id=case[0]) for case in cases]
 
@@ -77,7 +80,8 @@ def test_export_matches_onnx_runtime(make, nd, reimport, tmp_path):
     (lambda: nn.ChannelShuffle(3), lambda t, f: f.channel_shuffle(t, 3)),
     (lambda: nn.LocalResponseNorm(3, 0.5, 0.8, 2.0),
      lambda t, f: f.local_response_norm(t, 3, 0.5, 0.8, 2.0)),
-], ids=["PixelUnshuffle", "ChannelShuffle", "LocalResponseNorm"])
+    (lambda: nn.AdaptiveMaxPool2d((2, 3)), lambda t, f: f.adaptive_max_pool2d(t, (2, 3))),
+], ids=["PixelUnshuffle", "ChannelShuffle", "LocalResponseNorm", "AdaptiveMaxPool2d"])
 def test_layout_matches_torch(make, ref, tmp_path):
     """ONNX Runtime's numbers for the exported file are torch's (channel order, LRN's
     alpha / size and window)."""
@@ -90,10 +94,11 @@ def test_layout_matches_torch(make, ref, tmp_path):
 
 @pytest.mark.parametrize(("make", "match"), [
     (lambda: nn.LocalResponseNorm(4), "odd size only.*size=4"),
-    (lambda: nn.AdaptiveMaxPool2d(2), "output_size 1.*output_size=2"),
+    (lambda: nn.AdaptiveMaxPool2d(3),
+     r"divides the input size only.*\(3, 3\) for input \(8, 8\)"),
     (lambda: nn.AdaptiveMaxPool2d(1, return_indices=True), "return_indices=True"),
     (lambda: nn.Unflatten(0, (1, 1)), r"Unflatten\(dim=0\)"),
-], ids=["LRN-even", "AdaptiveMaxPool2d-2", "AdaptiveMaxPool2d-indices", "Unflatten-batch"])
+], ids=["LRN-even", "AdaptiveMaxPool2d-3", "AdaptiveMaxPool2d-indices", "Unflatten-batch"])
 def test_refused_layers_name_the_reason(make, match, tmp_path):
     with pytest.raises(UnsupportedError, match=match):
         interop.to_onnx(nn.Sequential(make()), tmp_path / "m.onnx", (4, 8, 8))

@@ -1,6 +1,6 @@
 """ONNX export rules for more convlens layers: the Dropout variants, LogSoftmax, Softmin,
 Softmax2d, RReLU, LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Threshold, GLU, PixelUnshuffle,
-ChannelShuffle, Unflatten, LocalResponseNorm and global AdaptiveMaxPool.
+ChannelShuffle, Unflatten, LocalResponseNorm and AdaptiveMaxPool1d/2d.
 
 Registered into :data:`convlens.interop._export_rules.RULES` when that module loads.
 """
@@ -159,10 +159,20 @@ def _local_response_norm(ex: Exporter, module, inputs: list[Value], path: str) -
 
 @rule(nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d)
 def _adaptive_max_pool(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
-    size = module.output_size
-    sizes = size if isinstance(size, tuple | list) else (size,)
-    if module.return_indices or any(s != 1 for s in sizes):
-        raise UnsupportedError(f"to_onnx exports AdaptiveMaxPool with output_size 1 and no "
-                               f"indices only (at {path!r}); got output_size={size!r}, "
-                               f"return_indices={module.return_indices}")
-    return _leaf(ex, module, inputs, "GlobalMaxPool", path)
+    """Output size 1 is ``GlobalMaxPool``; a size that divides the input is a ``MaxPool``
+    with kernel = stride = input // output (torch's windows are then those blocks)."""
+    (x,) = inputs
+    if module.return_indices:
+        raise UnsupportedError(f"to_onnx cannot export AdaptiveMaxPool with "
+                               f"return_indices=True (at {path!r})")
+    probe = module(x.probe)
+    outs, ins = probe.shape[2:], x.shape[2:]
+    if all(o == 1 for o in outs):
+        return Value(ex.node("GlobalMaxPool", [x.name], path), probe)
+    if any(i % o for i, o in zip(ins, outs)):
+        raise UnsupportedError(f"to_onnx exports AdaptiveMaxPool to an output size that "
+                               f"divides the input size only (at {path!r}); got output "
+                               f"{tuple(outs)} for input {tuple(ins)}")
+    kernel = [i // o for i, o in zip(ins, outs)]
+    return Value(ex.node("MaxPool", [x.name], path, kernel_shape=kernel, strides=kernel),
+                 probe)
