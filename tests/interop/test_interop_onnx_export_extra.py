@@ -19,7 +19,8 @@ _CONVS = {1: nn.Conv1d, 2: nn.Conv2d}
 
 
 def _layers():
-    # (id, make, nd, re-import): ONNX import lacks LogSoftmax, Shrink, Where and Slice
+    # (id, make, nd, re-import): ONNX import lacks LogSoftmax, Shrink, Where, Slice and one
+    # of the ops of the pooled LocalResponseNorm form
     cases = [
         ("Dropout1d", lambda: nn.Dropout1d(0.3), 1, True),
         ("Dropout2d", lambda: nn.Dropout2d(0.3), 2, True),
@@ -46,6 +47,8 @@ def _layers():
         ("Unflatten-width", lambda: nn.Unflatten(-1, (2, -1)), 2, True),
         ("LocalResponseNorm", lambda: nn.LocalResponseNorm(3, 0.3, 0.6, 1.5), 2, True),
         ("LocalResponseNorm-5", lambda: nn.LocalResponseNorm(5), 2, True),
+        ("LocalResponseNorm-even", lambda: nn.LocalResponseNorm(4, 0.3, 0.6, 1.5), 2, False),
+        ("LocalResponseNorm-1d", lambda: nn.LocalResponseNorm(3, 0.3, 0.6, 1.5), 1, False),
         ("AdaptiveMaxPool2d", lambda: nn.AdaptiveMaxPool2d(1), 2, True),
         ("AdaptiveMaxPool2d-pair", lambda: nn.AdaptiveMaxPool2d((1, 1)), 2, True),
         ("AdaptiveMaxPool1d", lambda: nn.AdaptiveMaxPool1d(1), 1, True),
@@ -80,8 +83,11 @@ def test_export_matches_onnx_runtime(make, nd, reimport, tmp_path):
     (lambda: nn.ChannelShuffle(3), lambda t, f: f.channel_shuffle(t, 3)),
     (lambda: nn.LocalResponseNorm(3, 0.5, 0.8, 2.0),
      lambda t, f: f.local_response_norm(t, 3, 0.5, 0.8, 2.0)),
+    (lambda: nn.LocalResponseNorm(4, 0.5, 0.8, 2.0),
+     lambda t, f: f.local_response_norm(t, 4, 0.5, 0.8, 2.0)),
     (lambda: nn.AdaptiveMaxPool2d((2, 3)), lambda t, f: f.adaptive_max_pool2d(t, (2, 3))),
-], ids=["PixelUnshuffle", "ChannelShuffle", "LocalResponseNorm", "AdaptiveMaxPool2d"])
+], ids=["PixelUnshuffle", "ChannelShuffle", "LocalResponseNorm",
+                                         "LocalResponseNorm-even", "AdaptiveMaxPool2d"])
 def test_layout_matches_torch(make, ref, tmp_path):
     """ONNX Runtime's numbers for the exported file are torch's (channel order, LRN's
     alpha / size and window)."""
@@ -93,12 +99,11 @@ def test_layout_matches_torch(make, ref, tmp_path):
 
 
 @pytest.mark.parametrize(("make", "match"), [
-    (lambda: nn.LocalResponseNorm(4), "odd size only.*size=4"),
     (lambda: nn.AdaptiveMaxPool2d(3),
      r"divides the input size only.*\(3, 3\) for input \(8, 8\)"),
     (lambda: nn.AdaptiveMaxPool2d(1, return_indices=True), "return_indices=True"),
     (lambda: nn.Unflatten(0, (1, 1)), r"Unflatten\(dim=0\)"),
-], ids=["LRN-even", "AdaptiveMaxPool2d-3", "AdaptiveMaxPool2d-indices", "Unflatten-batch"])
+], ids=["AdaptiveMaxPool2d-3", "AdaptiveMaxPool2d-indices", "Unflatten-batch"])
 def test_refused_layers_name_the_reason(make, match, tmp_path):
     with pytest.raises(UnsupportedError, match=match):
         interop.to_onnx(nn.Sequential(make()), tmp_path / "m.onnx", (4, 8, 8))

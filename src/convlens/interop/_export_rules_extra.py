@@ -145,14 +145,33 @@ def _unflatten(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
     return _leaf(ex, module, inputs, "Reshape", path, extra=[ex.ints(f"{path}.shape", target)])
 
 
+def _lrn_by_pooling(ex: Exporter, module, x: Value, path: str) -> str:
+    """torch's own arithmetic: ``x / (k + alpha * avg(x^2 over size channels))^beta``, the
+    channel axis padded ``size // 2`` before and ``(size - 1) // 2`` after with zeros."""
+    size, spatial = int(module.size), len(x.shape) - 2
+    squares = ex.node("Unsqueeze", [ex.node("Mul", [x.name, x.name], path),
+                                    ex.ints(f"{path}.axis", [1])], path)
+    zeros = [0] * (spatial + 2)
+    pads = ex.ints(f"{path}.pads", [0, 0, size // 2, *zeros[2:], 0, 0, (size - 1) // 2,
+                                    *zeros[2:]])
+    padded = ex.node("Pad", [squares, pads, _const(ex, path, "zero", 0.0, x)], path,
+                     mode="constant")
+    mean = ex.node("Squeeze", [ex.node("AveragePool", [padded], path,
+                                       kernel_shape=[size] + [1] * spatial),
+                               ex.ints(f"{path}.axis", [1])], path)
+    scaled = ex.node("Add", [ex.node("Mul", [mean, _const(ex, path, "alpha", module.alpha, x)],
+                                     path), _const(ex, path, "k", module.k, x)], path)
+    return ex.node("Div", [x.name, ex.node("Pow", [scaled, _const(ex, path, "beta", module.beta,
+                                                                   x)], path)], path)
+
+
 @rule(nn.LocalResponseNorm)
 def _local_response_norm(ex: Exporter, module, inputs: list[Value], path: str) -> Value:
     # torch sums channels c - size//2 .. c + (size-1)//2, ONNX c - (size-1)//2 .. c + size//2:
-    # the same window for an odd size only; both divide alpha by size
-    if module.size % 2 == 0:
-        raise UnsupportedError(f"to_onnx exports LocalResponseNorm with an odd size only (at "
-                               f"{path!r}): ONNX LRN centres an even window differently; "
-                               f"got size={module.size}")
+    # the same window for an odd size (then ONNX LRN; both divide alpha by size) only
+    (x,) = inputs
+    if module.size % 2 == 0 or len(x.shape) != 4:
+        return Value(_lrn_by_pooling(ex, module, x, path), module(x.probe))
     return _leaf(ex, module, inputs, "LRN", path, size=int(module.size),
                  alpha=float(module.alpha), beta=float(module.beta), bias=float(module.k))
 
