@@ -269,3 +269,21 @@ def test_dag_with_two_inputs_and_outputs_and_unsorted_nodes(tmp_path):
     y1, y2 = model(cl.tensor(a), cl.tensor(b))
     np.testing.assert_array_equal(y1.numpy(), -a)
     np.testing.assert_array_equal(y2.numpy(), 0 * a)
+
+
+def test_gemm_with_an_alpha_past_float32_imports_without_a_warning(tmp_path):
+    # found by the fuzzer: alpha scaling overflowed with a RuntimeWarning (an error under the
+    # test settings) instead of giving inf weights, as ONNX Runtime does
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    weight = numpy_helper.from_array(np.ones((2, 3), np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w"], ["y"], alpha=1e39, transB=1)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])], [weight])
+    path = tmp_path / "gemm.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    model = cl.interop.from_onnx(path)
+    out = model(cl.tensor(np.ones((1, 3), np.float32))).numpy()
+    assert np.isinf(out).all()

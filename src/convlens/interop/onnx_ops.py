@@ -214,11 +214,12 @@ def _gemm(b: Builder, node: Node) -> None:
               [name for name in node.inputs if name])
         return
     weight = _float(weight)
-    weight = (weight if trans_b else weight.T) * weight.dtype.type(alpha)
-    bias = None
-    if c is not None:
-        bias = np.broadcast_to(_float(c).reshape(-1) * beta, weight.shape[:1]).astype(
-            weight.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge alpha gives inf, as ORT's
+        weight = (weight if trans_b else weight.T) * weight.dtype.type(alpha)
+        bias = None
+        if c is not None:
+            bias = np.broadcast_to(_float(c).reshape(-1) * beta, weight.shape[:1]).astype(
+                weight.dtype)
     x = node.inputs[0]
     if trans_a:
         x = b.add(layers.Permute((1, 0)), node, [x], suffix="transpose")
