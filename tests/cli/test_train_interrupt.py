@@ -21,7 +21,7 @@ from convlens import cli
 
 pytestmark = pytest.mark.slow
 
-ARGS = ["--limit", "384", "--batch-size", "32", "--epochs", "3"]
+ARGS = ["--limit", "1024", "--batch-size", "32", "--epochs", "3"]
 SRC = os.path.dirname(os.path.dirname(cl.__file__))
 
 
@@ -83,6 +83,9 @@ def test_interrupted_and_resumed_runs_end_bit_for_bit_like_an_uninterrupted_one(
         how, code, stderr = interrupt(process, out, rng, ways[attempt])
         log.append((how, code, stderr.strip()[-300:]))
         assert "Traceback" not in stderr, log
+        finished = os.path.isfile(os.path.join(out, "metrics.json"))
+        if code == -signal.SIGINT and finished and not stderr.strip():
+            code = 0   # the signal came as the finished process was shutting down
         if how == "sigint" and not (code == 0 and not stderr.strip()):  # else: it had finished
             assert code in (0, 130), log
             lines = stderr.strip().splitlines()

@@ -272,8 +272,8 @@ def test_dag_with_two_inputs_and_outputs_and_unsorted_nodes(tmp_path):
 
 
 def test_gemm_with_an_alpha_past_float32_imports_without_a_warning(tmp_path):
-    # found by the fuzzer: alpha scaling overflowed with a RuntimeWarning (an error under the
-    # test settings) instead of giving inf weights, as ONNX Runtime does
+    # the fuzzer once saw alpha scaling overflow with a RuntimeWarning (an error under the test
+    # settings); a huge alpha must give inf weights, as ONNX Runtime does
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
 

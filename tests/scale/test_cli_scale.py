@@ -78,7 +78,7 @@ def test_train_with_torch_ddp_writes_a_normal_run_folder(tmp_path, capsys):
     assert (tmp_path / "e.html").stat().st_size > 10_000
     code = cli.main(["train", "--engine", "torch-ddp", "--resume", str(out)])
     assert code == 2
-    assert "--resume is not supported with --engine torch-ddp" in capsys.readouterr().err
+    assert "was trained with --engine torch-ddp" in capsys.readouterr().err
     assert cli.main(["train", "--resume", str(out)]) == 2      # not silently restarted
     assert "was trained with --engine torch-ddp" in capsys.readouterr().err
 
