@@ -183,3 +183,12 @@ def test_the_interop_package_never_imports_a_deserializer_that_runs_code():
                 assert getattr(node.value, "id", "") not in ("torch", "pickle"), source
     assert not imported & {"pickle", "cPickle", "dill", "marshal", "shelve", "joblib"}
     assert len(list(package.glob("*.py"))) >= 10
+
+
+def test_a_convlens_file_is_named_as_one_not_as_a_pickle(tmp_path):
+    # torch.save(model.state_dict(), "m.pt") under `import convlens as torch` writes a
+    # convlens zip, which the safetensors reader used to call "a pickle-based PyTorch file"
+    path = tmp_path / "weights.pt"
+    cl.save({"weight": cl.tensor(np.ones(2, np.float32))}, path)
+    with pytest.raises(interop.ModelFileError, match=r"is a convlens file .* cl.load\(path\)"):
+        interop.load_state_dict_file(path)

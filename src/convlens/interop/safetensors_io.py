@@ -34,10 +34,27 @@ _CONVERT = ("convlens never unpickles, because unpickling can run arbitrary code
             "safetensors.torch.save_file(sd, 'weights.safetensors'), then load that file")
 
 
+def _written_by_convlens(path: str) -> bool:
+    """True for a zip whose members are the ones ``cl.save`` writes (JSON and ``.npy`` only)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    documents = {"architecture.json", "object.json", "checkpoint.json"}
+    return bool(documents & set(names)) and all(
+        name in documents or name.endswith(".npy") for name in names)
+
+
 def _refuse_pickle(path: str, head: bytes) -> None:
     """Raise the conversion advice for a pickle-based file (by suffix, or by its first bytes)."""
     zipped = head.startswith(b"PK\x03\x04")  # torch.save's zip container holds a pickle
     pickled = head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
+    if zipped and _written_by_convlens(path):
+        raise ModelFileError(f"{path!r} is a convlens file (cl.save writes a zip with no "
+                             "pickle in it), not safetensors: load it with cl.load(path)")
     if path.lower().endswith(PICKLE_SUFFIXES) or zipped or pickled:
         raise ModelFileError(f"{path!r} looks like a pickle-based PyTorch file. {_CONVERT}.")
 
