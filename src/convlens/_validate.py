@@ -171,16 +171,3 @@ def padding_form(padding: object, nd: int) -> TypeError:
     return TypeError(f"padding must be an int, a tuple of {nd} ints, {nd} (low, high) pairs of "
                      f"ints such as {example}, or one of 'valid', 'same', 'full'; got {padding!r}")
 
-
-#: The largest array an op builds from its arguments (8 GiB); larger requests are refused
-#: before anything is allocated, rather than failing in the allocator or exhausting memory.
-MAX_RESULT_BYTES = 2**33
-
-
-def result_fits(op: str, argument: str, shape: Sequence[int], itemsize: int) -> None:
-    """Refuse a result of ``shape`` over :data:`MAX_RESULT_BYTES`, naming ``argument``."""
-    nbytes = int(np.prod([int(n) for n in shape], dtype=object)) * itemsize
-    if nbytes > MAX_RESULT_BYTES:
-        raise ValueError(f"{op}: {argument} is too large: the result would have shape "
-                         f"{tuple(int(n) for n in shape)} ({nbytes:,} bytes), more than the "
-                         f"{MAX_RESULT_BYTES:,}-byte limit")

@@ -163,12 +163,18 @@ def memory_bytes() -> int:
         return 2 ** 63 - 1
 
 
+#: The bound ``pad``, ``interpolate`` and ``nn.Linear`` set on the array they build from their
+#: arguments (8 GiB), lower than the machine's memory that bounds a convolution.
+MAX_RESULT_BYTES = 2**33
+
+
 def check_allocation(op: str, what: str, shape: tuple[int, ...], itemsize: int,
-                     argument: str) -> None:
+                     argument: str, limit: int | None = None) -> None:
     """Refuse, before any work, an array that could never fit in this machine's memory.
 
     ``argument`` names the public argument(s) that made it so large, with their values
     (``"padding=1000000000"``); the message says what must hold and what was received.
+    ``limit`` (bytes) replaces the machine's memory as the bound where an op sets a lower one.
 
     Examples
     --------
@@ -179,8 +185,9 @@ def check_allocation(op: str, what: str, shape: tuple[int, ...], itemsize: int,
 (1, 1, 1000000000000000000), 4e+18 bytes, more than this machine's memory ...
     """
     need = math.prod(shape) * itemsize
-    limit = memory_bytes()
-    if need > limit:
+    bound = memory_bytes() if limit is None else limit
+    if need > bound:
+        where = "this machine's memory" if limit is None else "the limit"
         raise ValueError(f"{op}: {argument} is too large: {what} would have shape "
-                         f"{tuple(shape)}, {need:.3g} bytes, more than this machine's memory "
-                         f"({limit:.3g} bytes)")
+                         f"{tuple(shape)}, {need:.3g} bytes, more than {where} "
+                         f"({bound:.3g} bytes)")

@@ -26,6 +26,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .. import _validate
+from ..conv.geometry import MAX_RESULT_BYTES, check_allocation
 from ..tensor import Tensor
 
 _MODE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -209,9 +210,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise ValueError("recompute_scale_factor is only meaningful with scale_factor; got "
                          "size as well")
     sizes, factors = _output_size(x, size, scale_factor, nd)
-    _validate.result_fits("interpolate", f"size={size!r}" if size is not None else
-                          f"scale_factor={scale_factor!r}", (*x.shape[:2], *sizes),
-                          x.dtype.itemsize)
+    check_allocation("interpolate", "the result", (*x.shape[:2], *sizes), x.dtype.itemsize,
+                     f"size={size!r}" if size is not None else f"scale_factor={scale_factor!r}",
+                     limit=MAX_RESULT_BYTES)
     if recompute_scale_factor:
         factors = (None,) * nd
     matrices = [_matrix(mode, n, m, f, bool(align_corners), x.dtype.type, nd)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from numbers import Integral
 
 from .. import _validate
+from ..conv import geometry as _geometry
 from ..conv import padding as _padding
 from ..tensor import Tensor
 
@@ -21,9 +22,11 @@ def pad_pairs(x: Tensor, pairs: tuple[tuple[int, int], ...], mode: str,
     """
     _padding.check_pad_fits(pairs, x.shape[x.ndim - len(pairs):], mode, name)
     lead = x.ndim - len(pairs)
-    _validate.result_fits("pad", f"pad={tuple(v for pair in reversed(pairs) for v in pair)}",
-                          (*x.shape[:lead], *(n + lo + hi for n, (lo, hi) in
-                                              zip(x.shape[lead:], pairs))), x.dtype.itemsize)
+    _geometry.check_allocation(
+        "pad", "the result", (*x.shape[:lead], *(n + lo + hi for n, (lo, hi) in
+                                                  zip(x.shape[lead:], pairs))),
+        x.dtype.itemsize, f"pad={tuple(v for pair in reversed(pairs) for v in pair)}",
+        limit=_geometry.MAX_RESULT_BYTES)
     out = _padding.pad(x._data, pairs, mode, value)
 
     def backward(grad_output):

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
+from ..conv import geometry
 from ..functional.linear import bilinear, linear
 from ..random import as_generator
 from ..tensor import Tensor
@@ -53,9 +54,10 @@ class Linear(Module):
         self.in_features = _validate.positive_int(in_features, "in_features")
         self.out_features = _validate.positive_int(out_features, "out_features")
         dtype = _args.float_dtype(dtype)
-        _validate.result_fits("Linear", f"in_features={in_features}, out_features="
-                              f"{out_features}", (self.out_features, self.in_features),
-                              dtype.itemsize)
+        geometry.check_allocation("Linear", "the weight", (self.out_features,
+                                  self.in_features), dtype.itemsize,
+                                  f"in_features={in_features}, out_features={out_features}",
+                                  limit=geometry.MAX_RESULT_BYTES)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         if _args.boolean(bias, "bias"):
             self.bias = Parameter(np.empty(self.out_features, dtype))
