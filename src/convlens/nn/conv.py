@@ -20,7 +20,6 @@ from ..conv.padding import PADDING_MODES
 from ..tensor import Tensor
 from . import _args, init
 from .module import Module
-from .parameter import Parameter
 from .registry import builtin
 
 # The submodule, not the function of the same name that convlens.conv re-exports.
@@ -53,30 +52,19 @@ class _ConvNd(Module):
                  generator: np.random.Generator | int | None = None) -> None:
         super().__init__()
         nd = self._nd
-        self.in_channels = _validate.positive_int(in_channels, "in_channels")
-        self.out_channels = _validate.positive_int(out_channels, "out_channels")
+        self.in_channels, self.out_channels, self.groups = _args.grouped_channels(
+            in_channels, out_channels, groups)
         self.kernel_size = _validate.int_tuple(kernel_size, nd, "kernel_size")
         self.stride = _validate.int_tuple(stride, nd, "stride")
         self.dilation = _validate.int_tuple(dilation, nd, "dilation")
-        self.groups = _validate.positive_int(groups, "groups")
-        for name, value in (("in_channels", self.in_channels),
-                            ("out_channels", self.out_channels)):
-            if value % self.groups:
-                raise ValueError(f"{name} (={value}) must be divisible by groups "
-                                 f"(={self.groups})")
         self.padding = _padding(padding, nd, self.kernel_size, self.stride, self.dilation)
         self.padding_mode = _validate.one_of(padding_mode, PADDING_MODES, "padding_mode")
         self.algorithm = _validate.one_of(algorithm, _choose.ALGORITHMS, "algorithm")
-        dtype = _args.float_dtype(dtype)
-        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-        geometry.check_allocation(type(self).__name__, "the weight", shape, dtype.itemsize,
-                                  f"kernel_size={kernel_size!r} with in_channels="
-                                  f"{in_channels} and out_channels={out_channels}")
-        self.weight = Parameter(np.empty(shape, dtype))
-        if _args.boolean(bias, "bias"):
-            self.bias = Parameter(np.empty(self.out_channels, dtype))
-        else:
-            self.register_parameter("bias", None)
+        _args.weight_and_bias(
+            self, (self.out_channels, self.in_channels // self.groups, *self.kernel_size),
+            self.out_channels, bias, _args.float_dtype(dtype),
+            f"kernel_size={kernel_size!r} with in_channels={in_channels} and "
+            f"out_channels={out_channels}")
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: np.random.Generator | int | None = None) -> None:

@@ -15,11 +15,9 @@ import numpy as np
 
 from .. import _validate
 from .. import functional as F
-from ..conv import geometry
 from ..tensor import Tensor
 from . import _args, init
 from .module import Module
-from .parameter import Parameter
 from .registry import builtin
 
 _choose = importlib.import_module("convlens.conv.choose")
@@ -38,35 +36,24 @@ class _ConvTransposeNd(Module):
                  generator: np.random.Generator | int | None = None) -> None:
         super().__init__()
         nd = self._nd
-        self.in_channels = _validate.positive_int(in_channels, "in_channels")
-        self.out_channels = _validate.positive_int(out_channels, "out_channels")
+        self.in_channels, self.out_channels, self.groups = _args.grouped_channels(
+            in_channels, out_channels, groups)
         self.kernel_size = _validate.int_tuple(kernel_size, nd, "kernel_size")
         self.stride = _validate.int_tuple(stride, nd, "stride")
         self.padding = _validate.int_tuple(padding, nd, "padding", minimum=0)
         self.output_padding = _validate.int_tuple(output_padding, nd, "output_padding",
                                                   minimum=0)
         self.dilation = _validate.int_tuple(dilation, nd, "dilation")
-        self.groups = _validate.positive_int(groups, "groups")
-        for name, value in (("in_channels", self.in_channels),
-                            ("out_channels", self.out_channels)):
-            if value % self.groups:
-                raise ValueError(f"{name} (={value}) must be divisible by groups "
-                                 f"(={self.groups})")
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding_mode is supported for '
                              f"{type(self).__name__}; got {padding_mode!r}")
         self.padding_mode = padding_mode
         self.algorithm = _validate.one_of(algorithm, _choose.ALGORITHMS, "algorithm")
-        dtype = _args.float_dtype(dtype)
-        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
-        geometry.check_allocation(type(self).__name__, "the weight", shape, dtype.itemsize,
-                                  f"kernel_size={kernel_size!r} with in_channels="
-                                  f"{in_channels} and out_channels={out_channels}")
-        self.weight = Parameter(np.empty(shape, dtype))
-        if _args.boolean(bias, "bias"):
-            self.bias = Parameter(np.empty(self.out_channels, dtype))
-        else:
-            self.register_parameter("bias", None)
+        _args.weight_and_bias(
+            self, (self.in_channels, self.out_channels // self.groups, *self.kernel_size),
+            self.out_channels, bias, _args.float_dtype(dtype),
+            f"kernel_size={kernel_size!r} with in_channels={in_channels} and "
+            f"out_channels={out_channels}")
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: np.random.Generator | int | None = None) -> None:

@@ -53,16 +53,10 @@ class Linear(Module):
         super().__init__()
         self.in_features = _validate.positive_int(in_features, "in_features")
         self.out_features = _validate.positive_int(out_features, "out_features")
-        dtype = _args.float_dtype(dtype)
-        geometry.check_allocation("Linear", "the weight", (self.out_features,
-                                  self.in_features), dtype.itemsize,
-                                  f"in_features={in_features}, out_features={out_features}",
-                                  limit=geometry.MAX_RESULT_BYTES)
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
-        if _args.boolean(bias, "bias"):
-            self.bias = Parameter(np.empty(self.out_features, dtype))
-        else:
-            self.register_parameter("bias", None)
+        _args.weight_and_bias(self, (self.out_features, self.in_features), self.out_features,
+                              bias, _args.float_dtype(dtype),
+                              f"in_features={in_features}, out_features={out_features}",
+                              limit=geometry.MAX_RESULT_BYTES)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: np.random.Generator | int | None = None) -> None:
