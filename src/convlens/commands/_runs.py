@@ -32,3 +32,14 @@ def parse_shape(text: str) -> tuple[int, ...]:
         raise ValueError(f"--input-shape must be positive ints separated by commas, like "
                          f"1,28,28; got {text!r}")
     return shape
+
+
+def training_data(args: Any) -> tuple[Any, Any]:
+    """The (train, test) splits of ``args.dataset``, training cut to ``args.limit`` samples."""
+    from ..data import ArrayDataset, load_dataset
+
+    train, test = load_dataset(args.dataset, data_dir=args.data_dir)
+    if args.limit is not None:
+        train = ArrayDataset(train.x[:args.limit], train.y[:args.limit], train.classes,
+                             train.name)
+    return train, test

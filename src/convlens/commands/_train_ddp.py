@@ -12,6 +12,8 @@ import os
 import sys
 import time
 
+from . import _runs
+
 
 def check_arguments(args: argparse.Namespace) -> None:
     """What the DDP engine cannot do, refused before any data is loaded."""
@@ -28,21 +30,11 @@ def other_rank() -> bool:
     return "WORLD_SIZE" in os.environ and os.environ.get("RANK", "0") != "0"
 
 
-def _data(cl, args):
-    from ..data import ArrayDataset
-
-    train, test = cl.data.load_dataset(args.dataset, data_dir=args.data_dir)
-    if args.limit is not None:
-        train = ArrayDataset(train.x[:args.limit], train.y[:args.limit], train.classes,
-                             train.name)
-    return train, test
-
-
 def _fit(cl, args, train, test):
     from ..interop.ddp import train_ddp
 
     cl.manual_seed(args.seed)
-    model = cl.models.create(args.model or "lenet5", input_shape=train.input_shape,
+    model = cl.models.create(args.model, input_shape=train.input_shape,
                              num_classes=train.num_classes)
     return train_ddp(model, (train.x, train.y), (test.x, test.y), epochs=args.epochs,
                      batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
@@ -51,8 +43,7 @@ def _fit(cl, args, train, test):
 
 def run_other_rank(cl, args: argparse.Namespace) -> int:
     """A non-zero torchrun rank: train its share, write nothing."""
-    args.model = args.model or "lenet5"
-    _fit(cl, args, *_data(cl, args))
+    _fit(cl, args, *_runs.training_data(args))
     return 0
 
 

@@ -164,24 +164,20 @@ def _settings(args: argparse.Namespace) -> tuple[dict, str]:
 def run(args: argparse.Namespace) -> int:
     import convlens as cl
 
-    from ..data import ArrayDataset
 
     settings, out = _settings(args)
     args = argparse.Namespace(**{**vars(args), **settings})
     if getattr(args, "task", "classify") == "denoise":
         return _denoise_run.run(args)
     check_arguments(args)
+    args.model = args.model or DEFAULT_MODELS.get(args.dataset, "lenet5")
     if getattr(args, "engine", "convlens") == "torch-ddp" and _train_ddp.other_rank():
         return _train_ddp.run_other_rank(cl, args)  # under torchrun: only rank 0 writes
-    args.model = args.model or DEFAULT_MODELS.get(args.dataset, "lenet5")
     out = out or os.path.join(
         "runs", f"{args.dataset}-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}")
     if args.resume is None:
         check_out(out, args.overwrite)
-    train, test = cl.data.load_dataset(args.dataset, data_dir=args.data_dir)
-    if args.limit is not None:
-        train = ArrayDataset(train.x[:args.limit], train.y[:args.limit], train.classes,
-                             train.name)
+    train, test = _runs.training_data(args)
     os.makedirs(out, exist_ok=True)  # only now: a failed load leaves no empty run folder
     with _runfolder.RunLock(out, "--resume" if args.resume else "--out"):
         if args.resume is None:
