@@ -1,15 +1,17 @@
 """The ``compiled`` engine's features for :mod:`convlens.conv.cost_model`.
 
-Its loops do no copies beyond the padding and no matrix products, so its time is a fixed cost
-per call plus a cost per multiply-add, shared among the threads that run the call (one below
-:data:`convlens.conv.compiled.SERIAL_BELOW`). ``grad_weight`` sums in float64, so its
-multiply-adds are priced apart (``jwmac``).
+A pass is either a flat direct convolution (few output channels per group, stride 1; see
+:func:`convlens.conv.compiled.is_flat`), priced per multiply-add of its compiled loop, or
+otherwise gemm's forward and grad_weight (priced as gemm's) and a ``grad_input`` of BLAS
+products plus a compiled col2im, priced with gemm's ``flop`` and ``matrix`` constants plus a
+cost per column element added back. The compiled loops run on one thread.
 
 Features
 --------
-jmac      multiply-adds of forward and grad_input, divided by the threads that run them
-jwmac     multiply-adds of grad_weight, divided by the threads
-jcall     fixed overhead per compiled call (dispatch, thread hand-off)
+jmac      multiply-adds of a flat forward or grad_input, thrown-away columns included
+jwmac     multiply-adds of a flat grad_weight (vectorized dot products)
+jcol      column elements added back by col2im
+jcall     fixed overhead per compiled call (dispatch, argument checks, output reshapes)
 """
 
 from __future__ import annotations
@@ -17,24 +19,34 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from . import _threads
 from .geometry import ConvSpec
 
-# Seconds per unit: medians over 5 layer shapes x 3 passes, timed interleaved with the gemm
-# engine on one thread and scaled by gemm's fitted estimate, so that the ratio between the
-# two engines matches what was measured (the shared 2-core machine was under heavy load;
-# see docs/performance.md, "The compiled engine").
-CONSTANTS: dict[str, float] = {"jmac": 4.7e-10, "jwmac": 8.6e-10, "jcall": 2.0e-05}
+# Seconds per unit, fitted on the 2-core machine with one thread (benchmarks/fit_cost_model.py
+# style: minimum of repeated calls, least squares on relative error; docs/performance.md,
+# "The compiled engine").
+CONSTANTS: dict[str, float] = {"jmac": 1.07e-10, "jwmac": 1.84e-10, "jcol": 1.08e-9,
+                               "jcall": 7.1e-05}
 
 
 def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Counter:
     """Feature counts of one pass of the compiled engine."""
-    from .compiled import SERIAL_BELOW
+    from .compiled import _CHUNK_BYTES, is_flat
+    from .cost_model import gemm_features
 
-    out = spec.output_size(tuple(x_shape[2:]), tuple(w_shape[2:]))
-    macs = x_shape[0] * math.prod(w_shape) * math.prod(out)
-    threads = 1 if macs < SERIAL_BELOW else _threads.get_num_threads()
-    padded = math.prod(spec.padded_size(tuple(x_shape[2:])))
-    counts = Counter(jcall=1, stream=item * x_shape[0] * x_shape[1] * padded)
-    counts["jwmac" if pass_ == "grad_weight" else "jmac"] = macs / threads
+    N, C, O, G = x_shape[0], x_shape[1], w_shape[0], spec.groups
+    kernel = tuple(w_shape[2:])
+    K = math.prod(kernel)
+    out = spec.output_size(tuple(x_shape[2:]), kernel)
+    padded = spec.padded_size(tuple(x_shape[2:]))
+    P = math.prod(out)
+    counts = Counter(jcall=1, stream=item * N * C * math.prod(padded))
+    if is_flat(tuple(w_shape), spec):
+        rows = math.prod(out[:-1]) * padded[-1]          # Ho * Wp: every output row, full width
+        counts["jwmac" if pass_ == "grad_weight" else "jmac"] = N * O * w_shape[1] * K * rows
+        counts["stream"] += item * N * O * rows
+        return counts
+    if pass_ != "grad_input":
+        return gemm_features(x_shape, w_shape, spec, item, pass_)
+    counts.update(flop=2 * N * O * w_shape[1] * K * P, jcol=N * C * K * P, out=N * O * P,
+                  matrix=G * max(1, item * C * K * P * N // _CHUNK_BYTES))
     return counts

@@ -1,89 +1,146 @@
 """The compiled engine's loops, compiled by numba (imported only when the engine first runs).
 
-Each kernel reads like the ``direct`` oracle written out pixel by pixel: 2-D, on a
-zero-padded input, with stride, dilation and groups. 1-D convolutions arrive as 2-D ones with
-height 1. Every output element is written by exactly one ``prange`` job and summed in a fixed
-order, so results do not depend on the number of threads. ``cache=True`` keeps the machine
-code on disk, so the compilation cost is paid once per install.
+Two kinds of kernel, both on one thread, each output summed in one fixed order:
+
+- **col2im**: adding ``grad_input``'s columns (from a BLAS product) back onto the input
+  pixels, which NumPy does slowly with one strided slice-add per kernel tap.
+- **flat direct convolution** (``*_flat``) for layers with few output channels per group,
+  where BLAS gets thin matrices: at stride 1, output pixel ``(i, j)`` of a zero-padded plane
+  stored row after row reads input ``i * Wp + j + tap offset``, so each kernel tap is one
+  contiguous multiply-add over the whole plane. The last ``Wp - Wo`` columns of every output
+  row are computed and thrown away.
+
+1-D convolutions arrive as 2-D ones with height 1. ``cache=True`` keeps the machine code on
+disk, so the compilation cost is paid once per install. Loops index through slices
+(``xs = x[off:off + n]; xs[k]``): with ``x[off + k]`` numba's negative-index check stopped
+LLVM from vectorizing them (8x slower, measured).
 """
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
 
-@njit(parallel=True, cache=True)
-def forward(xp, w, sh, sw, dh, dw, groups, out):  # pragma: no cover - compiled
-    """out (N, O, Ho, Wo) = cross-correlation of padded xp (N, C, Hp, Wp) with w (O, Cg, KH, KW)."""
-    N, O, Ho, Wo = out.shape
+@njit(cache=True)
+def col2im(cols, KH, KW, sh, sw, dh, dw, Ho, Wo, n0, gxp):  # pragma: no cover - compiled
+    """gxp[n0:n0 + n] += cols (C * KH * KW, n, Ho * Wo), each column entry onto its pixel."""
+    C, n = gxp.shape[1], cols.shape[1]
+    for m in range(n):
+        for c in range(C):
+            plane = gxp[n0 + m, c]
+            for p in range(KH):
+                for q in range(KW):
+                    src = cols[(c * KH + p) * KW + q, m]
+                    for i in range(Ho):
+                        row, s = plane[i * sh + p * dh], src[i * Wo:(i + 1) * Wo]
+                        if sw == 1:
+                            r = row[q * dw:q * dw + Wo]
+                            for j in range(Wo):
+                                r[j] += s[j]
+                        else:
+                            for j in range(Wo):
+                                row[q * dw + j * sw] += s[j]
+
+
+@njit(fastmath={"contract"}, cache=True)
+def _axpy(y, a, x):  # pragma: no cover - compiled
+    """y += a * x over equal-length vectors (fused multiply-add)."""
+    for k in range(y.shape[0]):
+        y[k] += a * x[k]
+
+
+@njit(fastmath={"contract"}, cache=True)
+def _axpy2(y, a0, a1, x0, x1):  # pragma: no cover - compiled
+    """y += a0 * x0 + a1 * x1: two taps for one load and store of y."""
+    for k in range(y.shape[0]):
+        y[k] += a0 * x0[k] + a1 * x1[k]
+
+
+@njit(fastmath={"contract"}, cache=True)
+def _axpy4(y, a, x0, x1, x2, x3):  # pragma: no cover - compiled
+    """y += a[0] * x0 + ... + a[3] * x3: four taps for one load and store of y."""
+    a0, a1, a2, a3 = a[0], a[1], a[2], a[3]
+    for k in range(y.shape[0]):
+        y[k] += a0 * x0[k] + a1 * x1[k] + a2 * x2[k] + a3 * x3[k]
+
+
+@njit(cache=True)
+def _row_of_taps(out, taps, plane, start, dw, L):  # pragma: no cover - compiled
+    """out += sum over q of taps[q] * plane[start + q * dw:][:L]: one kernel row, in groups of
+    four and two taps so that the output is loaded and stored once per group."""
+    q, KW = 0, taps.shape[0]
+    while q + 4 <= KW:
+        o = start + q * dw
+        _axpy4(out, taps[q:q + 4], plane[o:o + L], plane[o + dw:o + dw + L],
+               plane[o + 2 * dw:o + 2 * dw + L], plane[o + 3 * dw:o + 3 * dw + L])
+        q += 4
+    if q + 2 <= KW:
+        o = start + q * dw
+        _axpy2(out, taps[q], taps[q + 1], plane[o:o + L], plane[o + dw:o + dw + L])
+        q += 2
+    if q < KW:
+        o = start + q * dw
+        _axpy(out, taps[q], plane[o:o + L])
+
+
+@njit(fastmath=True, cache=True)
+def _dot(a, b):  # pragma: no cover - compiled
+    """sum(a * b) in a's dtype; ``fastmath`` lets LLVM keep vector lanes of partial sums."""
+    total = a[0] * 0
+    for k in range(a.shape[0]):
+        total += a[k] * b[k]
+    return total
+
+
+@njit(cache=True)
+def forward_flat(xp, w, Wp, dh, dw, groups, L, y):  # pragma: no cover - compiled
+    """y (N, O, Ho * Wp) from flat padded planes xp (N, C, Hp * Wp); stride 1."""
+    N, O = y.shape[0], y.shape[1]
+    Cg, KH = w.shape[1], w.shape[2]
+    Og = O // groups
+    for n in range(N):
+        for o in range(O):
+            out = y[n, o, :L]
+            out[:] = 0
+            for c in range(Cg):
+                plane = xp[n, (o // Og) * Cg + c]
+                for p in range(KH):
+                    _row_of_taps(out, w[o, c, p], plane, p * dh * Wp, dw, L)
+
+
+@njit(cache=True)
+def grad_input_flat(gyp, w, Wp, dh, dw, groups, L, gx):  # pragma: no cover - compiled
+    """gx (N, C, Hp * Wp) from gyp (N, O, Ho * Wp), whose columns from Wo on hold zeros."""
+    N, C, O = gx.shape[0], gx.shape[1], gyp.shape[1]
     Cg, KH, KW = w.shape[1], w.shape[2], w.shape[3]
     Og = O // groups
-    span = (Wo - 1) * sw + 1     # a row's window: every sw-th of span columns
-    for job in prange(N * O):
-        n, o = job // O, job % O
-        g = o // Og
-        y = out[n, o]
-        y[:, :] = 0
+    for n in range(N):
+        for c in range(C):
+            g, cg = c // Cg, c % Cg
+            plane = gx[n, c]
+            plane[:] = 0
+            for o in range(g * Og, (g + 1) * Og):
+                grad = gyp[n, o, :L]
+                for p in range(KH):
+                    for q in range(KW):
+                        off = p * dh * Wp + q * dw
+                        _axpy(plane[off:off + L], w[o, cg, p, q], grad)
+
+
+@njit(cache=True)
+def grad_weight_flat(gyp, xp, Wp, dh, dw, groups, L, acc):  # pragma: no cover - compiled
+    """acc (O, Cg, KH, KW), float64, += sum over samples of gyp . shifted xp, per tap."""
+    O, Cg, KH, KW = acc.shape
+    N, Og = gyp.shape[0], O // groups
+    for o in range(O):
         for c in range(Cg):
-            x = xp[n, g * Cg + c]
-            for p in range(KH):
-                for q in range(KW):
-                    weight = w[o, c, p, q]
-                    for i in range(Ho):
-                        y_row, x_row = y[i], x[i * sh + p * dh, q * dw:q * dw + span:sw]
-                        for j in range(Wo):
-                            y_row[j] += weight * x_row[j]
-
-
-@njit(parallel=True, cache=True)
-def grad_input(gy, w, sh, sw, dh, dw, groups, gxp):  # pragma: no cover - compiled
-    """gxp (N, C, Hp, Wp) = d loss / d padded input, from gy (N, O, Ho, Wo)."""
-    N, C = gxp.shape[0], gxp.shape[1]
-    O, Ho, Wo = gy.shape[1], gy.shape[2], gy.shape[3]
-    Cg, KH, KW = w.shape[1], w.shape[2], w.shape[3]
-    Og = O // groups
-    span = (Wo - 1) * sw + 1     # a row's window: every sw-th of span columns
-    for job in prange(N * C):
-        n, c = job // C, job % C
-        g, cg = c // Cg, c % Cg
-        gx = gxp[n, c]
-        gx[:, :] = 0
-        for o in range(g * Og, (g + 1) * Og):
-            grad = gy[n, o]
-            for p in range(KH):
-                for q in range(KW):
-                    weight = w[o, cg, p, q]
-                    for i in range(Ho):
-                        gx_row, g_row = gx[i * sh + p * dh, q * dw:q * dw + span:sw], grad[i]
-                        for j in range(Wo):
-                            gx_row[j] += weight * g_row[j]
-
-
-@njit(parallel=True, cache=True)
-def grad_weight(gy, xp, sh, sw, dh, dw, groups, gw):  # pragma: no cover - compiled
-    """gw (O, Cg, KH, KW) = d loss / d w; sums in float64, one row of partial sums per tap."""
-    O, Cg, KH, KW = gw.shape
-    N, Ho, Wo = gy.shape[0], gy.shape[2], gy.shape[3]
-    Og = O // groups
-    span = (Wo - 1) * sw + 1     # a row's window: every sw-th of span columns
-    for job in prange(O * Cg):
-        o, c = job // Cg, job % Cg
-        channel = (o // Og) * Cg + c
-        acc = np.zeros((KH, KW, Wo), dtype=np.float64)
-        for n in range(N):
-            x = xp[n, channel]
-            grad = gy[n, o]
-            for p in range(KH):
-                for q in range(KW):
-                    acc_row = acc[p, q]
-                    for i in range(Ho):
-                        g_row, x_row = grad[i], x[i * sh + p * dh, q * dw:q * dw + span:sw]
-                        for j in range(Wo):
-                            acc_row[j] += g_row[j] * x_row[j]
-        for p in range(KH):
-            for q in range(KW):
-                gw[o, c, p, q] = acc[p, q].sum()
+            channel = (o // Og) * Cg + c
+            for n in range(N):
+                grad, plane = gyp[n, o, :L], xp[n, channel]
+                for p in range(KH):
+                    for q in range(KW):
+                        off = p * dh * Wp + q * dw
+                        acc[o, c, p, q] += _dot(grad, plane[off:off + L])
 
 
 @njit(parallel=True, cache=True)
@@ -109,40 +166,3 @@ def max_pool(xp, kh, kw, sh, sw, dh, dw, out, argmax):  # pragma: no cover - com
                             best, where = value, row * Wp + col
                 out[n, c, i, j] = best
                 argmax[n, c, i, j] = where
-
-
-@njit(fastmath={"contract"}, cache=True)
-def _taps(acc, x_row, w_vec, Wo, Og, sw, start):  # pragma: no cover - compiled
-    """acc[j, o] += x_row[start + j * sw] * w_vec[o]: one kernel tap for a row of outputs.
-
-    A separate function so that LLVM vectorizes the loop over output channels (it did not
-    when inlined in the parallel loop); ``contract`` lets it fuse the multiply-add (FMA).
-    """
-    for j in range(Wo):
-        value = x_row[start + j * sw]
-        a = acc[j]
-        for o in range(Og):
-            a[o] += value * w_vec[o]
-
-
-@njit(parallel=True, cache=True)
-def forward_channels(xp, wt, sh, sw, dh, dw, out):  # pragma: no cover - compiled
-    """``forward`` with output channels innermost, for layers with many of them per group.
-
-    ``wt`` is the weight as (G, Cg, KH, KW, Og); each job computes one output row of one
-    sample and group for all its output channels at once.
-    """
-    N, O, Ho, Wo = out.shape
-    G, Cg, KH, KW, Og = wt.shape
-    for job in prange(N * G * Ho):
-        n, rest = job // (G * Ho), job % (G * Ho)
-        g, i = rest // Ho, rest % Ho
-        acc = np.zeros((Wo, Og), dtype=out.dtype)
-        for c in range(Cg):
-            for p in range(KH):
-                x_row = xp[n, g * Cg + c, i * sh + p * dh]
-                for q in range(KW):
-                    _taps(acc, x_row, wt[g, c, p, q], Wo, Og, sw, q * dw)
-        for o in range(Og):
-            for j in range(Wo):
-                out[n, g * Og + o, i, j] = acc[j, o]

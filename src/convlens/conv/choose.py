@@ -49,11 +49,13 @@ def spectrum_cached(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: Co
 
 def estimates(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
               dtype: np.dtype = np.float32, requires_grad: bool = False,
-              cached: bool = False, transposed: bool = False) -> dict[str, float | str]:
+              cached: bool = False, transposed: bool = False,
+              input_grad: bool = True) -> dict[str, float | str]:
     """Estimated seconds per engine, or the reason an engine is unsupported.
 
     With ``transposed``, the shapes and spec are those of the convolution whose
     ``grad_input`` the transposed convolution is (see :mod:`convlens.conv.transposed`).
+    Without ``input_grad``, training is priced without the ``grad_input`` pass.
     """
     result: dict[str, float | str] = {}
     itemsize = np.dtype(dtype).itemsize
@@ -61,14 +63,14 @@ def estimates(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec
         reason = unsupported(name, w_shape, spec)
         result[name] = reason if reason is not None else cost_model.estimate(
             name, tuple(x_shape), tuple(w_shape), spec, itemsize, requires_grad,
-            cached and name == "fft", transposed)
+            cached and name == "fft", transposed, input_grad)
     return result
 
 
 def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
            algorithm: str = "auto", *, dtype: np.dtype = np.float32,
            requires_grad: bool = False, ctx: ConvContext | None = None,
-           transposed: bool = False) -> str:
+           transposed: bool = False, input_grad: bool = True) -> str:
     """Return the name of the engine that will run this convolution.
 
     Parameters
@@ -88,6 +90,9 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
         Choose for a transposed convolution: the shapes and spec describe the convolution
         whose ``grad_input`` it is, and its forward is priced as that pass. Autotuning
         (:func:`convlens.conv.autotune`) times convolutions only, so it does not apply.
+    input_grad : bool, default True
+        Whether backward computes the input's gradient (a first layer's input needs none,
+        so only forward and ``grad_weight`` are priced).
 
     Returns
     -------
@@ -116,16 +121,17 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
     key = (tuple(x_shape), tuple(w_shape), spec, np.dtype(dtype).str, bool(requires_grad))
     if _autotune.autotune() and not transposed:
         return _autotune.best(key, _priced(*key, cached), ENGINES)
-    costs = _priced(*key, cached, transposed)
+    costs = _priced(*key, cached, transposed, bool(input_grad))
     return min(costs, key=lambda name: costs[name] * cost_model.MARGIN[name])
 
 
 @functools.lru_cache(maxsize=4096)
 def _priced(x_shape, w_shape, spec, dtype, requires_grad, cached,
-            transposed=False) -> dict[str, float]:
+            transposed=False, input_grad=True) -> dict[str, float]:
     """Estimated seconds of every engine ``auto`` may pick for the case (memoised per shape)."""
     return {name: cost for name, cost in estimates(x_shape, w_shape, spec, np.dtype(dtype),
-                                                   requires_grad, cached, transposed).items()
+                                                   requires_grad, cached, transposed,
+                                                   input_grad).items()
             if not isinstance(cost, str) and auto_skips(name, dtype) is None}
 
 

@@ -1,10 +1,14 @@
-"""The ``compiled`` engine: direct convolution as plain loops, compiled by numba.
+"""The ``compiled`` engine: numba for the loops NumPy and BLAS do badly, BLAS for the rest.
 
-BLAS is built for large, deep matrix products; a layer with few channels (LeNet's first
-layers, MNIST-1D's, depthwise layers) gives it thin matrices and spends its time on im2col
-copies. This engine instead runs the definition of the convolution as loops over pixels,
-compiled to machine code (see :mod:`convlens.conv._compiled_kernels`), with no columns and no
-copies beyond the zero padding.
+A layer with few channels (LeNet's, MNIST-1D's, depthwise ones) gives BLAS thin matrices, and
+the ``gemm`` engine spends most of its time in NumPy copies: one strided slice per kernel tap
+to build the columns (im2col) and, worse, one slice-add per tap to scatter ``grad_input``
+back (col2im). This engine computes ``grad_input``'s columns with BLAS and adds them back
+with a compiled loop (:mod:`convlens.conv._compiled_kernels`); its forward and
+``grad_weight`` are gemm's, whose im2col was measured as fast as a compiled one. Where the
+output channels per group are fewer than :data:`FLAT_BELOW` at stride 1 (LeNet's first
+layer, depthwise layers), BLAS would get matrices of a few rows, so all three passes are a
+compiled direct convolution over flat planes instead.
 
 numba is an optional extra (``pip install 'convlens[jit]'``). It is imported the first time the
 engine runs, never by ``import convlens``. Without it (or after ``set_enabled(False)``)
@@ -12,9 +16,8 @@ engine runs, never by ``import convlens``. Without it (or after ``set_enabled(Fa
 ``ImportError``. The first call per dtype compiles the kernels (seconds) and caches the
 machine code on disk, so later processes load it.
 
-Results are deterministic: every output element is summed in one fixed order by one thread.
-Work below ``SERIAL_BELOW`` multiply-adds runs on one thread, where a thread hand-off costs
-more than it saves.
+The compiled loops run on one thread and sum every output in one fixed order; the matrix
+products follow the BLAS thread count like the ``gemm`` engine's.
 """
 
 from __future__ import annotations
@@ -27,20 +30,17 @@ from types import ModuleType
 
 import numpy as np
 
-from . import _threads
+from . import gemm
 from .capabilities import Capabilities
 from .context import ConvContext
 from .geometry import ConvSpec
 from .padding import pad, pad_adjoint
 
-# Multiply-adds below which a call runs on one thread. Measured on the shared 2-core machine
-# under load (about 11 runnable processes): a 2-thread launch cost about 27 ms whatever the
-# size, and 2 threads first won at about 7 million multiply-adds (docs/performance.md).
-SERIAL_BELOW = 4_000_000
+# Output channels per group below which a stride-1 pass runs as a flat direct convolution
+# (LeNet's first layer has 6, a depthwise layer 1): BLAS is slow on matrices that thin.
+FLAT_BELOW = 8
 
-# Output channels per group from which forward runs the kernel that vectorizes over them;
-# below it, the one that vectorizes along output rows (depthwise, LeNet's first layer).
-CHANNELS_INNERMOST = 8
+_CHUNK_BYTES = 8 << 20      # im2col columns per chunk of samples: they stay in the L3 cache
 
 _enabled = True
 _kernels: ModuleType | None = None
@@ -55,7 +55,10 @@ class _CompiledCapabilities(Capabilities):
         return super().unsupported(w_shape, spec)
 
 
-CAPABILITIES = _CompiledCapabilities(nd=(1, 2))
+# The flat passes multiply the zeros of the thrown-away columns by the weight (grad_input) or
+# by the input (grad_weight): 0 * inf = NaN where direct has none.
+CAPABILITIES = _CompiledCapabilities(
+    nd=(1, 2), spreads={"forward": (), "grad_input": (1,), "grad_weight": (1,)})
 
 
 def available() -> bool:
@@ -103,16 +106,6 @@ def require() -> ModuleType:
     return _kernels
 
 
-def _threads_for(work: int) -> int:
-    """Threads for a call of ``work`` multiply-adds: one below the crossover, else the budget."""
-    import numba
-
-    budget = min(_threads.threads_for(work), numba.config.NUMBA_NUM_THREADS)
-    threads = 1 if work < SERIAL_BELOW else budget
-    numba.set_num_threads(threads)
-    return threads
-
-
 def _as_2d(spec: ConvSpec) -> tuple[int, int, int, int]:
     """(stride_h, stride_w, dilation_h, dilation_w); a 1-D conv is 2-D with height 1."""
     stride, dilation = (1, *spec.stride)[-2:], (1, *spec.dilation)[-2:]
@@ -125,52 +118,107 @@ def _lift(a: np.ndarray, nd: int) -> np.ndarray:
     return a[:, :, None, :] if nd == 1 else a
 
 
-def _macs(x_shape, w_shape, spec: ConvSpec) -> int:
-    out = spec.output_size(tuple(x_shape[2:]), tuple(w_shape[2:]))
-    return int(x_shape[0] * np.prod(w_shape) * np.prod(out))
+def is_flat(w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
+    """Whether the passes run as a flat direct convolution (see :data:`FLAT_BELOW`)."""
+    return set(spec.stride) == {1} and w_shape[0] // spec.groups < FLAT_BELOW
+
+
+class _Layout:
+    """A pass's 2-D geometry: padded and output sizes, and the flat run length ``L``."""
+
+    def __init__(self, x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec):
+        lift = (1,) if spec.nd == 1 else ()
+        self.padded = (*lift, *spec.padded_size(tuple(x_shape[2:])))
+        self.out = (*lift, *spec.output_size(tuple(x_shape[2:]), tuple(w_shape[2:])))
+        self.kernel = (*lift, *w_shape[2:])
+        self.steps = _as_2d(spec)
+        Ho, Wo = self.out
+        self.L = (Ho - 1) * self.padded[1] + Wo      # flat run covering every output row
+
+    def geometry(self) -> tuple[int, ...]:
+        """(KH, KW, sh, sw, dh, dw, Ho, Wo): the column kernels' arguments."""
+        return (*self.kernel, *self.steps, *self.out)
+
+
+def _padded(x: np.ndarray, spec: ConvSpec, layout: _Layout) -> np.ndarray:
+    """Zero-padded, contiguous, 4-D (N, C, Hp, Wp)."""
+    return np.ascontiguousarray(pad(x, spec.padding)).reshape(*x.shape[:2], *layout.padded)
+
+
+def _chunks(rows_bytes: int, batch: int) -> list[tuple[int, int]]:
+    per = max(1, min(batch, _CHUNK_BYTES // max(rows_bytes, 1)))
+    return [(start, min(start + per, batch)) for start in range(0, batch, per)]
+
+
+def _grad_rows(grad_output: np.ndarray, layout: _Layout) -> np.ndarray:
+    """(O, N * P): grad_output with the output channels first."""
+    N, O = grad_output.shape[:2]
+    return np.ascontiguousarray(grad_output.reshape(N, O, -1).transpose(1, 0, 2)).reshape(O, -1)
+
+
+def _zero_filled_rows(grad_output: np.ndarray, layout: _Layout) -> np.ndarray:
+    """(N, O, Ho * Wp): grad_output in the flat layout, zeros in the thrown-away columns."""
+    N, O = grad_output.shape[:2]
+    Ho, Wo = layout.out
+    gyp = np.zeros((N, O, Ho, layout.padded[1]), dtype=grad_output.dtype)
+    gyp[..., :Wo] = grad_output.reshape(N, O, Ho, Wo)
+    return gyp.reshape(N, O, -1)
 
 
 def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
             ctx: ConvContext | None = None) -> np.ndarray:
     """Cross-correlate ``x`` (N, C, *S) with ``w`` (O, C/G, *K); returns (N, O, *S_out)."""
     kernels = require()
-    out_size = spec.output_size(tuple(x.shape[2:]), tuple(w.shape[2:]))
-    xp = _lift(pad(x, spec.padding), spec.nd)
-    out = np.empty((x.shape[0], w.shape[0], *out_size), dtype=x.dtype)
-    _threads_for(_macs(x.shape, w.shape, spec))
-    w = _lift(w.astype(x.dtype, copy=False), spec.nd)
-    G = spec.groups
-    if w.shape[0] // G >= CHANNELS_INNERMOST:     # vectorize over output channels
-        wt = np.ascontiguousarray(w.reshape(G, -1, *w.shape[1:]).transpose(0, 2, 3, 4, 1))
-        kernels.forward_channels(xp, wt, *_as_2d(spec), _lift(out, spec.nd))
-    else:                                         # vectorize along output rows
-        kernels.forward(xp, w, *_as_2d(spec), G, _lift(out, spec.nd))
-    return out
+    w = w.astype(x.dtype, copy=False)
+    if not is_flat(w.shape, spec):     # gemm's flat-layout im2col was as fast as compiled loops
+        return gemm.forward(x, w, spec)
+    layout = _Layout(x.shape, w.shape, spec)
+    N, O = x.shape[0], w.shape[0]
+    (Ho, Wo), Wp = layout.out, layout.padded[1]
+    y = np.empty((N, O, Ho, Wp), dtype=x.dtype)
+    kernels.forward_flat(_padded(x, spec, layout).reshape(N, x.shape[1], -1), _lift(w, spec.nd),
+                         Wp, *layout.steps[2:], spec.groups, layout.L, y.reshape(N, O, -1))
+    return np.ascontiguousarray(y[..., :Wo]).reshape(N, O, *layout.out[2 - spec.nd:])
 
 
 def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
                spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
     """d loss / d x for ``forward``; ``grad_output`` is (N, O, *S_out)."""
     kernels = require()
-    padded = spec.padded_size(tuple(x_shape[2:]))
-    gxp = np.empty((*x_shape[:2], *padded), dtype=grad_output.dtype)
-    _threads_for(_macs(x_shape, w.shape, spec))
-    kernels.grad_input(_lift(grad_output, spec.nd), _lift(w.astype(grad_output.dtype,
-                                                                  copy=False), spec.nd),
-                       *_as_2d(spec), spec.groups, _lift(gxp, spec.nd))
-    return pad_adjoint(gxp, spec.padding, "zeros")
+    layout = _Layout(x_shape, w.shape, spec)
+    N, C, O, G = x_shape[0], x_shape[1], w.shape[0], spec.groups
+    w = w.astype(grad_output.dtype, copy=False)
+    if is_flat(w.shape, spec):
+        gx = np.empty((N, C, *layout.padded), dtype=grad_output.dtype)
+        kernels.grad_input_flat(_zero_filled_rows(grad_output, layout), _lift(w, spec.nd),
+                                layout.padded[1], *layout.steps[2:], G, layout.L,
+                                gx.reshape(N, C, -1))
+    else:
+        gx = np.zeros((N, C, *layout.padded), dtype=grad_output.dtype)
+        gy, P = _grad_rows(grad_output, layout), layout.out[0] * layout.out[1]
+        filters_t = w.reshape(G, O // G, -1).transpose(0, 2, 1)           # (G, CgK, Og)
+        for start, stop in _chunks(filters_t.shape[1] * G * P * w.itemsize, N):
+            rows = gy[:, start * P:stop * P].reshape(G, O // G, -1)
+            cols = np.matmul(filters_t, rows).reshape(-1, stop - start, P)
+            kernels.col2im(cols, *layout.geometry(), start, gx)
+    gx = gx.reshape(N, C, *spec.padded_size(tuple(x_shape[2:])))
+    return pad_adjoint(gx, spec.padding, "zeros")
 
 
 def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
                 spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
     """d loss / d w for ``forward``; returns an array of shape ``w_shape``."""
     kernels = require()
-    xp = _lift(pad(x, spec.padding), spec.nd)
-    gw = np.empty(w_shape, dtype=x.dtype)
-    _threads_for(_macs(x.shape, w_shape, spec))
-    kernels.grad_weight(_lift(grad_output.astype(x.dtype, copy=False), spec.nd), xp,
-                        *_as_2d(spec), spec.groups, _lift(gw, spec.nd))
-    return gw
+    grad_output = grad_output.astype(x.dtype, copy=False)
+    if not is_flat(w_shape, spec):     # gemm's products were as fast as compiled columns
+        return gemm.grad_weight(grad_output, x, w_shape, spec)
+    layout = _Layout(x.shape, w_shape, spec)
+    N, C = x.shape[:2]
+    acc = np.zeros((w_shape[0], w_shape[1], *layout.kernel), dtype=np.float64)
+    kernels.grad_weight_flat(_zero_filled_rows(grad_output, layout),
+                             _padded(x, spec, layout).reshape(N, C, -1), layout.padded[1],
+                             *layout.steps[2:], spec.groups, layout.L, acc)
+    return acc.astype(x.dtype).reshape(w_shape)
 
 
 def max_pool2d(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
@@ -190,7 +238,9 @@ def max_pool2d(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
             for n, k, s, d in zip((Hp, Wp), kernel, stride, dilation)]
     out = np.empty((*x.shape[:2], *size), dtype=x.dtype)
     argmax = np.empty(out.shape, dtype=np.int64)
-    _threads_for(out.size * kernel[0] * kernel[1])
+    import numba
+
+    numba.set_num_threads(1)
     kernels.max_pool(xp, kernel[0], kernel[1], stride[0], stride[1], dilation[0], dilation[1],
                      out, argmax)
     return out, argmax

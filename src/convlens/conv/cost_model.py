@@ -174,13 +174,17 @@ CONSTANTS.update(_COMPILED_CONSTANTS)
 
 def features(engine: str, x_shape, w_shape, spec: ConvSpec, itemsize: int = 4,
              requires_grad: bool = False, cached: bool = False,
-             transposed: bool = False) -> Counter:
+             transposed: bool = False, input_grad: bool = True) -> Counter:
     """Summed feature counts of one call: forward, plus both gradients if ``requires_grad``.
 
     A ``transposed`` convolution's forward is the convolution's ``grad_input`` (and its
-    backward the other two passes), so only that pass is priced when not training.
+    backward the other two passes), so only that pass is priced when not training. Without
+    ``input_grad`` (a network's first layer: its input needs no gradient) a training call
+    is priced without ``grad_input``.
     """
     passes = PASSES if requires_grad else (("grad_input",) if transposed else PASSES[:1])
+    if requires_grad and not input_grad and not transposed:
+        passes = ("forward", "grad_weight")
     total = Counter()
     for pass_ in passes:
         if engine == "fft":
@@ -197,8 +201,8 @@ def features(engine: str, x_shape, w_shape, spec: ConvSpec, itemsize: int = 4,
 @functools.lru_cache(maxsize=4096)
 def estimate(engine: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
              itemsize: int = 4, requires_grad: bool = False, cached: bool = False,
-             transposed: bool = False) -> float:
+             transposed: bool = False, input_grad: bool = True) -> float:
     """Estimated seconds of one call of ``engine`` (forward, plus backward if training)."""
     counts = features(engine, x_shape, w_shape, spec, itemsize, requires_grad, cached,
-                      transposed)
+                      transposed, input_grad)
     return float(sum(CONSTANTS[name] * value for name, value in counts.items()))

@@ -36,7 +36,7 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     # The weight tensor keys the FFT engine's filter-spectrum cache (hits checked by value).
     ctx = ConvContext(weight=weight, version=weight.version, save=training)
     name = choose(x.shape, weight.shape, spec, algorithm, dtype=x.dtype,
-                  requires_grad=training, ctx=ctx)
+                  requires_grad=training, ctx=ctx, input_grad=x.requires_grad)
     # multiply-adds of one pass: small convolutions run on one thread (see conv._threads)
     work = x.shape[0] * int(np.prod(weight.shape)) * int(np.prod(
         spec.output_size(x.shape[2:], weight.shape[2:])))
