@@ -102,7 +102,9 @@ def test_zeroed_31x31_filter_gives_zeros(path):
     rng = np.random.default_rng(0)
     layer = nn.Conv2d(1, 1, 31, padding=15, bias=False, generator=0)
     x = cl.tensor(rng.random((1, 1, 64, 64), dtype=np.float32))
-    with cl.no_grad():
+    # On one channel the compiled engine's flat loops tie with FFT (0.38 vs 0.30 ms measured)
+    # and its estimate wins; the reported case ran on FFT, so the compiler is switched off.
+    with cl.no_grad(), conv.compiled.enabled(False):
         assert conv.explain(x.shape, layer.weight.shape, padding=15).choice == "fft"
         assert float(np.abs(layer(x).numpy()).max()) > 0.1
         _mutate(layer, path, np.zeros(layer.weight.shape, np.float32))

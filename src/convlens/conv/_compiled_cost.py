@@ -21,11 +21,12 @@ from collections import Counter
 
 from .geometry import ConvSpec
 
-# Seconds per unit, fitted on the 2-core machine with one thread (benchmarks/fit_cost_model.py
-# style: minimum of repeated calls, least squares on relative error; docs/performance.md,
-# "The compiled engine").
-CONSTANTS: dict[str, float] = {"jmac": 1.07e-10, "jwmac": 1.84e-10, "jcol": 1.08e-9,
-                               "jcall": 7.1e-05}
+# Seconds per unit, on the same scale as the other engines' constants: each was fitted so that
+# the estimate equals gemm's estimate for the same pass times the compiled/gemm time ratio
+# measured interleaved on one thread (13 layer shapes x 3 passes; docs/performance.md,
+# "The compiled engine"). Timing the engines alone would mix in the machine's load.
+CONSTANTS: dict[str, float] = {"jmac": 3.3e-11, "jwmac": 8.1e-11, "jcol": 2.4e-10,
+                               "jcall": 1.4e-05}
 
 
 def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Counter:

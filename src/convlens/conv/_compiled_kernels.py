@@ -92,6 +92,39 @@ def _dot(a, b):  # pragma: no cover - compiled
     return total
 
 
+@njit(fastmath=True, cache=True)
+def _dot4(a, b0, b1, b2, b3):  # pragma: no cover - compiled
+    """The four sums a . b0, ..., a . b3, reading ``a`` once."""
+    t0 = a[0] * 0
+    t1, t2, t3 = t0, t0, t0
+    for k in range(a.shape[0]):
+        v = a[k]
+        t0 += v * b0[k]
+        t1 += v * b1[k]
+        t2 += v * b2[k]
+        t3 += v * b3[k]
+    return t0, t1, t2, t3
+
+
+@njit(cache=True)
+def _row_of_dots(acc, grad, plane, start, dw, L):  # pragma: no cover - compiled
+    """acc[q] += grad . plane[start + q * dw:][:L] for one kernel row, four taps at a time."""
+    q, KW = 0, acc.shape[0]
+    while q + 4 <= KW:
+        o = start + q * dw
+        t0, t1, t2, t3 = _dot4(grad, plane[o:o + L], plane[o + dw:o + dw + L],
+                               plane[o + 2 * dw:o + 2 * dw + L], plane[o + 3 * dw:o + 3 * dw + L])
+        acc[q] += t0
+        acc[q + 1] += t1
+        acc[q + 2] += t2
+        acc[q + 3] += t3
+        q += 4
+    while q < KW:
+        o = start + q * dw
+        acc[q] += _dot(grad, plane[o:o + L])
+        q += 1
+
+
 @njit(cache=True)
 def forward_flat(xp, w, Wp, dh, dw, groups, L, y):  # pragma: no cover - compiled
     """y (N, O, Ho * Wp) from flat padded planes xp (N, C, Hp * Wp); stride 1."""
@@ -109,22 +142,26 @@ def forward_flat(xp, w, Wp, dh, dw, groups, L, y):  # pragma: no cover - compile
 
 
 @njit(cache=True)
-def grad_input_flat(gyp, w, Wp, dh, dw, groups, L, gx):  # pragma: no cover - compiled
-    """gx (N, C, Hp * Wp) from gyp (N, O, Ho * Wp), whose columns from Wo on hold zeros."""
-    N, C, O = gx.shape[0], gx.shape[1], gyp.shape[1]
+def grad_input_flat(gyq, w, Wp, dh, dw, groups, margin, gx):  # pragma: no cover - compiled
+    """gx (N, C, Hp * Wp) from gyq (N, O, margin + Hp * Wp): the flat grad_output, zeros in its
+    thrown-away columns, shifted right by ``margin`` (the largest tap offset) zeros.
+
+    Written as a correlation that reads grad_output at ``pixel - tap offset``, so each kernel
+    row is one ``_row_of_taps`` with the taps reversed, as in ``forward_flat``.
+    """
+    N, C, O = gx.shape[0], gx.shape[1], gyq.shape[1]
     Cg, KH, KW = w.shape[1], w.shape[2], w.shape[3]
-    Og = O // groups
+    Og, size = O // groups, gx.shape[2]
     for n in range(N):
         for c in range(C):
             g, cg = c // Cg, c % Cg
             plane = gx[n, c]
             plane[:] = 0
             for o in range(g * Og, (g + 1) * Og):
-                grad = gyp[n, o, :L]
+                grad = gyq[n, o]
                 for p in range(KH):
-                    for q in range(KW):
-                        off = p * dh * Wp + q * dw
-                        _axpy(plane[off:off + L], w[o, cg, p, q], grad)
+                    start = margin - p * dh * Wp - (KW - 1) * dw
+                    _row_of_taps(plane, w[o, cg, p, ::-1], grad, start, dw, size)
 
 
 @njit(cache=True)
@@ -138,9 +175,7 @@ def grad_weight_flat(gyp, xp, Wp, dh, dw, groups, L, acc):  # pragma: no cover -
             for n in range(N):
                 grad, plane = gyp[n, o, :L], xp[n, channel]
                 for p in range(KH):
-                    for q in range(KW):
-                        off = p * dh * Wp + q * dw
-                        acc[o, c, p, q] += _dot(grad, plane[off:off + L])
+                    _row_of_dots(acc[o, c, p], grad, plane, p * dh * Wp, dw, L)
 
 
 @njit(parallel=True, cache=True)

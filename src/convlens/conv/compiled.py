@@ -34,7 +34,7 @@ from . import gemm
 from .capabilities import Capabilities
 from .context import ConvContext
 from .geometry import ConvSpec
-from .padding import pad, pad_adjoint
+from .padding import pad
 
 # Output channels per group below which a stride-1 pass runs as a flat direct convolution
 # (LeNet's first layer has 6, a depthwise layer 1): BLAS is slow on matrices that thin.
@@ -190,8 +190,13 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
     w = w.astype(grad_output.dtype, copy=False)
     if is_flat(w.shape, spec):
         gx = np.empty((N, C, *layout.padded), dtype=grad_output.dtype)
-        kernels.grad_input_flat(_zero_filled_rows(grad_output, layout), _lift(w, spec.nd),
-                                layout.padded[1], *layout.steps[2:], G, layout.L,
+        Wp, (dh, dw) = layout.padded[1], layout.steps[2:]
+        margin = (layout.kernel[0] - 1) * dh * Wp + (layout.kernel[1] - 1) * dw
+        gyq = np.zeros((N, O, margin + layout.padded[0] * Wp), dtype=grad_output.dtype)
+        Ho, Wo = layout.out
+        rows = gyq[:, :, margin:margin + Ho * Wp].reshape(N, O, Ho, Wp)
+        rows[..., :Wo] = grad_output.reshape(N, O, Ho, Wo)
+        kernels.grad_input_flat(gyq, _lift(w, spec.nd), Wp, dh, dw, G, margin,
                                 gx.reshape(N, C, -1))
     else:
         gx = np.zeros((N, C, *layout.padded), dtype=grad_output.dtype)
@@ -202,7 +207,8 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
             cols = np.matmul(filters_t, rows).reshape(-1, stop - start, P)
             kernels.col2im(cols, *layout.geometry(), start, gx)
     gx = gx.reshape(N, C, *spec.padded_size(tuple(x_shape[2:])))
-    return pad_adjoint(gx, spec.padding, "zeros")
+    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(spec.padding, x_shape[2:]))
+    return np.ascontiguousarray(gx[(..., *inner)])     # the adjoint of zero padding: a crop
 
 
 def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
