@@ -116,12 +116,23 @@ def choose(x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec,
         return algorithm
     if math.prod(x_shape) == 0 or math.prod(w_shape) == 0:
         return "gemm"
-    cached = spectrum_cached(x_shape, w_shape, spec, dtype, ctx,
-                             conjugate=transposed and not requires_grad)
     key = (tuple(x_shape), tuple(w_shape), spec, np.dtype(dtype).str, bool(requires_grad))
+    conjugate = transposed and not requires_grad
     if _autotune.autotune() and not transposed:
+        cached = spectrum_cached(x_shape, w_shape, spec, dtype, ctx, conjugate)
         return _autotune.best(key, _priced(*key, cached), ENGINES)
-    costs = _priced(*key, cached, transposed, bool(input_grad))
+    costs = _priced(*key, False, transposed, bool(input_grad))
+    best = _cheapest(costs)
+    if best != "fft" and "fft" in costs:
+        # A cached filter spectrum makes FFT cheaper; look it up only if that would win.
+        if _cheapest(_priced(*key, True, transposed, bool(input_grad))) == "fft" and \
+                spectrum_cached(x_shape, w_shape, spec, dtype, ctx, conjugate):
+            return "fft"
+    return best
+
+
+def _cheapest(costs: dict[str, float]) -> str:
+    """The engine with the lowest estimate after its margin (``cost_model.MARGIN``)."""
     return min(costs, key=lambda name: costs[name] * cost_model.MARGIN[name])
 
 

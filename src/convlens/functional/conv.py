@@ -27,8 +27,7 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     unbatched = x.ndim == nd + 1
     if unbatched:
         x = x.reshape((1, *x.shape))
-    spec = geometry.conv_spec(op, x.shape, weight.shape, stride, padding, dilation, groups)
-    _check_sizes(op, x, weight, spec, padding, dilation)
+    spec = _checked_spec(op, x, weight, stride, padding, dilation, groups)
     if padding_mode != "zeros" and not spec.is_unpadded:
         x = pad_pairs(x, spec.padding, padding_mode)
         spec = geometry.ConvSpec(spec.stride, ((0, 0),) * nd, spec.dilation, spec.groups)
@@ -69,6 +68,40 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
 
     y = Tensor._from_op(out, inputs, backward, f"Conv{nd}d")
     return y.reshape(y.shape[1:]) if unbatched else y
+
+
+_SPECS: dict[tuple, geometry.ConvSpec] = {}     # validated arguments -> their ConvSpec
+_SPECS_KEPT = 4096
+
+
+def _typed(value):
+    """A hashable key that tells ``1`` from ``True`` and ``(1, 1)`` from ``[1, 1]``."""
+    if isinstance(value, (tuple, list)):
+        return type(value), tuple(_typed(v) for v in value)
+    return type(value), value
+
+
+def _checked_spec(op: str, x: Tensor, weight: Tensor, stride, padding, dilation,
+                  groups) -> geometry.ConvSpec:
+    """``geometry.conv_spec`` plus the size checks, remembered per shapes and arguments.
+
+    A training loop calls each layer with the same arguments every step; only arguments that
+    passed every check are remembered, so a bad call is checked (and refused) every time.
+    """
+    try:
+        key = (op, x.shape, weight.shape, x.dtype.itemsize, _typed(stride), _typed(padding),
+               _typed(dilation), _typed(groups))
+        spec = _SPECS.get(key)
+    except TypeError:                   # an unhashable argument: check it every time
+        key, spec = None, None
+    if spec is None:
+        spec = geometry.conv_spec(op, x.shape, weight.shape, stride, padding, dilation, groups)
+        _check_sizes(op, x, weight, spec, padding, dilation)
+        if key is not None:
+            if len(_SPECS) >= _SPECS_KEPT:
+                _SPECS.clear()
+            _SPECS[key] = spec
+    return spec
 
 
 def _check_sizes(op: str, x: Tensor, weight: Tensor, spec: geometry.ConvSpec, padding,
