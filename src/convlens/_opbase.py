@@ -17,15 +17,21 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def tensor_cls():
-    from .tensor import Tensor
+_tensor_class = None  # convlens.tensor.Tensor, looked up once (it imports this module)
 
-    return Tensor
+
+def tensor_cls():
+    global _tensor_class
+    if _tensor_class is None:
+        from .tensor import Tensor
+
+        _tensor_class = Tensor
+    return _tensor_class
 
 
 def raw(value: Any) -> Any:
     """The ndarray behind a Tensor, or the value itself."""
-    return value._data if isinstance(value, tensor_cls()) else value
+    return value._data if isinstance(value, _tensor_class or tensor_cls()) else value
 
 
 def as_tensor(value: Any) -> Tensor:

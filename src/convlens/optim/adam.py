@@ -9,7 +9,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._checks import check_betas, check_flag, check_non_negative
-from .optimizer import Optimizer
+from .optimizer import Optimizer, sub_scaled_
 
 
 class Adam(Optimizer):
@@ -114,14 +114,18 @@ class Adam(Optimizer):
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         _lerp_(exp_avg, grad, 1 - beta1)
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        square = (1 - beta2) * grad  # the temporaries below are written in place, rounding
+        square *= grad               # each step as (1 - beta2) * grad * grad did
+        exp_avg_sq += square
         second_moment = exp_avg_sq
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             second_moment = state["max_exp_avg_sq"]
         step_size = lr / (1 - beta1**step)
-        denom = np.sqrt(second_moment) / (1 - beta2**step) ** 0.5 + group["eps"]
-        p.sub_(exp_avg / denom, alpha=step_size)
+        denom = np.sqrt(second_moment)  # sqrt(v) / sqrt(1 - beta2**step) + eps
+        denom /= (1 - beta2**step) ** 0.5
+        denom += group["eps"]
+        sub_scaled_(p, np.divide(exp_avg, denom, out=denom), step_size)
 
 
 def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
@@ -130,10 +134,13 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
     torch switches formula at weight 0.5 so that weight 1 gives ``end`` exactly; following it
     keeps float32 trajectories within an ulp of PyTorch's.
     """
+    difference = end - start
     if weight < 0.5:
-        start += weight * (end - start)
+        difference *= weight
+        start += difference
     else:
-        start[...] = end - (end - start) * (1 - weight)
+        difference *= 1 - weight
+        np.subtract(end, difference, out=start)
 
 
 class AdamW(Adam):
