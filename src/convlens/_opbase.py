@@ -78,9 +78,10 @@ def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 
 def _constant(value: Any, other: np.dtype) -> Tensor:
     """A Tensor of the constant operand ``value`` next to a tensor of dtype ``other``."""
+    Tensor = _tensor_class or tensor_cls()
     if np.isscalar(value):  # a new 0-d array, so it needs none of Tensor()'s copy and checks
-        return _tensor_class._wrap(np.asarray(value, dtype=scalar_dtype(value, other)))
-    return _tensor_class(np.asarray(value))
+        return Tensor._wrap(np.asarray(value, dtype=scalar_dtype(value, other)))
+    return Tensor(np.asarray(value))
 
 
 def _promote_integer(x: Tensor, scalar_dtype: np.dtype) -> Tensor:

@@ -13,11 +13,15 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def _class_last(x: np.ndarray) -> np.ndarray:
     """(N, C, *d) -> (N * prod(d), C)."""
+    if x.ndim == 2 and x.shape[1]:  # already (N, C): skip moveaxis's bookkeeping
+        return x
     return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
 
 
 def _class_back(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Inverse of :func:`_class_last` for an array of ``shape``."""
+    if len(shape) == 2:
+        return x.reshape(shape)
     moved = (shape[0], *shape[2:], shape[1])
     return np.moveaxis(x.reshape(moved), -1, 1)
 
