@@ -68,11 +68,13 @@ def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
         else:
             b = Tensor(b)  # as cl.tensor: a Python float becomes float32
     if not isinstance(a, Tensor):
-        a = _constant(a, b.dtype)
-        b = _promote_integer(b, a.dtype)
+        a = _constant(a, b._data.dtype)
+        if b._data.dtype.kind in "iub":
+            b = _promote_integer(b, a._data.dtype)
     if not isinstance(b, Tensor):
-        b = _constant(b, a.dtype)
-        a = _promote_integer(a, b.dtype)
+        b = _constant(b, a._data.dtype)
+        if a._data.dtype.kind in "iub":
+            a = _promote_integer(a, b._data.dtype)
     return a, b
 
 

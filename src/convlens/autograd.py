@@ -143,8 +143,9 @@ class Node:
                 f"the output of {self.name} (shape {tuple(output.shape)}) was changed in place "
                 f"after it was computed, which autograd cannot follow; use an out-of-place op"
             )
-        for position, (tensor, version) in enumerate(zip(self.inputs, self.versions)):
+        for tensor, version in zip(self.inputs, self.versions):
             if tensor._counter[0] != version:
+                position = next(i for i, t in enumerate(self.inputs) if t is tensor)
                 raise RuntimeError(
                     f"a tensor needed to compute the gradient of {self.name} (input {position}, "
                     f"shape {tuple(tensor.shape)}) was changed in place after the forward pass: "

@@ -27,8 +27,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - torch'
     [0.0, 0.0, 2.0]
     """
     x = _validate.float_tensor(input, "input", "relu")
-    positive = x._data <= 0
-    np.logical_not(positive, out=positive)  # NaN counts as positive: torch passes its gradient
+    positive = ~(x._data <= 0)  # NaN counts as positive: torch passes its gradient through
     out = np.maximum(x._data, 0)  # not x * (x > 0), which gives -0.0 for negative x
     return Tensor._from_op(out, (x,), lambda g: (g * positive,), "Relu")
 
