@@ -63,8 +63,14 @@ def _coefficients(op: str, logp: Tensor, target: Tensor, w: np.ndarray, ignore_i
         coef = ((1 - eps) * _class_last(target._data) + eps / classes) * w    # (M, C)
         return coef, coef.shape[0], (logp.shape[0], *logp.shape[2:])
     t = _check_target_indices(target, logp, ignore_index, op)
-    rows = np.nonzero(t != ignore_index)[0]
+    kept = t != ignore_index
     coef = np.zeros((t.size, classes), dtype=logp.dtype)
+    if kept.all():  # the usual case: the same sums as below, without selecting rows
+        picked = w[t]
+        coef[np.arange(t.size), t] = (1 - eps) * picked
+        coef += (eps / classes) * w
+        return coef, picked.sum(), target.shape
+    rows = np.nonzero(kept)[0]
     coef[rows, t[rows]] = (1 - eps) * w[t[rows]]
     coef[rows] += (eps / classes) * w
     return coef, w[t[rows]].sum(), target.shape
