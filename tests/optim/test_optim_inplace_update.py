@@ -8,13 +8,16 @@ from convlens import optim
 from convlens.optim.optimizer import sub_scaled_
 
 
-def _reference_adam(p, grads, lr, betas, eps, weight_decay=0.0, amsgrad=False, maximize=False):
+def _reference_adam(p, grads, lr, betas, eps, weight_decay=0.0, amsgrad=False, maximize=False,
+                    decoupled_weight_decay=False):
     """Adam as plain out-of-place NumPy, each scalar rounded to the parameter's dtype."""
     beta1, beta2 = betas
     m, v, v_max = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
     for step, g in enumerate(grads, start=1):
         g = -g if maximize else g
-        if weight_decay:
+        if decoupled_weight_decay:
+            p = p * np.asarray(1 - lr * weight_decay, p.dtype)
+        elif weight_decay:
             g = g + weight_decay * p
         m = m + (1 - beta1) * (g - m)                      # torch.lerp below weight 0.5
         v = v * beta2 + (1 - beta2) * g * g
@@ -27,7 +30,8 @@ def _reference_adam(p, grads, lr, betas, eps, weight_decay=0.0, amsgrad=False, m
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kwargs", [{}, {"amsgrad": True}, {"weight_decay": 0.1},
-                                    {"maximize": True, "betas": (0.8, 0.95)}])
+                                    {"maximize": True, "betas": (0.8, 0.95)},
+                                    {"decoupled_weight_decay": True, "weight_decay": 0.3}])
 def test_adam_matches_the_out_of_place_formula_bit_for_bit(dtype, kwargs):
     rng = np.random.default_rng(0)
     start = rng.standard_normal((3, 4)).astype(dtype)
@@ -41,6 +45,24 @@ def test_adam_matches_the_out_of_place_formula_bit_for_bit(dtype, kwargs):
     expected = _reference_adam(start, grads, 0.05, eps=1e-8, **settings)
     assert p.numpy().dtype == dtype
     assert p.numpy().tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sgd_with_momentum_matches_the_out_of_place_formula_bit_for_bit(dtype):
+    rng = np.random.default_rng(1)
+    start = rng.standard_normal(5).astype(dtype)
+    grads = [rng.standard_normal(5).astype(dtype) for _ in range(5)]
+    p = cl.tensor(start.copy(), requires_grad=True)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.2, weight_decay=0.01)
+    expected, buf = start, None
+    for g in grads:
+        p.grad = cl.tensor(g)
+        opt.step()
+        g = g + 0.01 * expected
+        buf = g.copy() if buf is None else buf * 0.9 + (1 - 0.2) * g
+        expected = expected - buf * np.asarray(0.1, dtype)
+    assert p.numpy().tobytes() == expected.tobytes()
+    assert p.grad.numpy().tobytes() == grads[-1].tobytes()   # the gradient is never written
 
 
 def test_sub_scaled_writes_through_data_aliases_and_bumps_the_version():

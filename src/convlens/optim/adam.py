@@ -9,7 +9,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._checks import check_betas, check_flag, check_non_negative
-from .optimizer import Optimizer, sub_scaled_
+from .optimizer import Optimizer, scale_, sub_scaled_
 
 
 class Adam(Optimizer):
@@ -108,7 +108,7 @@ class Adam(Optimizer):
             grad = -grad
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * weight_decay)
+                scale_(p, 1 - lr * weight_decay)
             else:
                 grad = grad + weight_decay * p._data
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]

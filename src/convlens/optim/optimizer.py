@@ -338,13 +338,14 @@ def _grad_array(p: Tensor, group: int, index: int) -> np.ndarray:
     return grad if grad.dtype == p._data.dtype else grad.astype(p.dtype)
 
 
-def sub_scaled_(p: Tensor, update: np.ndarray, alpha: Any) -> None:
-    """``p.sub_(update, alpha=alpha)`` under ``no_grad``, with ``update`` a scratch array.
+def sub_scaled_(p: Tensor, update: np.ndarray, alpha: Any, scratch: bool = True) -> None:
+    """``p.sub_(update, alpha=alpha)`` under ``no_grad``; ``scratch``: ``update`` may be
+    overwritten.
 
-    The fast path scales ``update`` in place and subtracts it straight from ``p``'s memory:
-    the same two roundings as ``p - update * alpha`` with ``alpha`` cast to ``p``'s dtype,
-    without building Tensors. Anything unusual (grad mode on, a Tensor ``alpha``, mixed
-    dtypes) goes through ``p.sub_``.
+    The fast path subtracts ``update * alpha`` straight from ``p``'s memory, with the same two
+    roundings as ``p.sub_`` (``alpha`` cast to ``p``'s dtype first) but without building
+    Tensors. Anything unusual (grad mode on, a Tensor ``alpha``, mixed dtypes or shapes)
+    goes through ``p.sub_``.
     """
     dtype = p._data.dtype
     if (is_grad_enabled() or not isinstance(alpha, int | float) or update.dtype != dtype
@@ -352,9 +353,20 @@ def sub_scaled_(p: Tensor, update: np.ndarray, alpha: Any) -> None:
         p.sub_(update, alpha=alpha)
         return
     if alpha != 1:
-        np.multiply(update, np.asarray(alpha, dtype), out=update)
+        update = np.multiply(update, np.asarray(alpha, dtype), out=update if scratch else None)
     np.subtract(p._data, update, out=p._data)
     p._counter[0] += 1  # the write bumps the version counter, as Tensor._assign does
+
+
+def scale_(p: Tensor, factor: Any) -> None:
+    """``p.mul_(factor)`` under ``no_grad``, in place in ``p``'s memory (``factor`` cast to
+    ``p``'s dtype, as ``mul_`` casts it); anything unusual goes through ``p.mul_``."""
+    dtype = p._data.dtype
+    if is_grad_enabled() or not isinstance(factor, int | float) or dtype.kind != "f":
+        p.mul_(factor)
+        return
+    np.multiply(p._data, np.asarray(factor, dtype), out=p._data)
+    p._counter[0] += 1
 
 
 def _is_count(array: np.ndarray) -> bool:
