@@ -31,7 +31,7 @@ def tensor_cls():
 
 def raw(value: Any) -> Any:
     """The ndarray behind a Tensor, or the value itself."""
-    return value._data if isinstance(value, _tensor_class or tensor_cls()) else value
+    return value._data if isinstance(value, tensor_cls()) else value
 
 
 def as_tensor(value: Any) -> Tensor:
@@ -58,7 +58,7 @@ def scalar_dtype(value: Any, other: np.dtype) -> np.dtype:
 
 def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Wrap constants so both operands are Tensors; scalars follow :func:`scalar_dtype`."""
-    Tensor = _tensor_class or tensor_cls()
+    Tensor = tensor_cls()
     a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_is_tensor and b_is_tensor:
         return a, b
@@ -80,7 +80,7 @@ def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 
 def _constant(value: Any, other: np.dtype) -> Tensor:
     """A Tensor of the constant operand ``value`` next to a tensor of dtype ``other``."""
-    Tensor = _tensor_class or tensor_cls()
+    Tensor = tensor_cls()
     if np.isscalar(value):  # a new 0-d array, so it needs none of Tensor()'s copy and checks
         return Tensor._wrap(np.asarray(value, dtype=scalar_dtype(value, other)))
     return Tensor(np.asarray(value))

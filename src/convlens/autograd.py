@@ -255,11 +255,7 @@ def run_backward(roots: Tensor | list[Tensor], grads: np.ndarray | list[np.ndarr
             node.backward = _freed
         for parent, parent_grad in zip(node.inputs, input_grads):
             if parent_grad is not None and parent.requires_grad:
-                parent_key = id(parent)
-                if parent_key in pending:
-                    pending[parent_key] = pending[parent_key] + parent_grad
-                else:
-                    pending[parent_key] = parent_grad
+                _add(pending, id(parent), parent_grad)
     return captured
 
 

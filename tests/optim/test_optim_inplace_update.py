@@ -47,6 +47,28 @@ def test_adam_matches_the_out_of_place_formula_bit_for_bit(dtype, kwargs):
     assert p.numpy().tobytes() == expected.tobytes()
 
 
+def test_numpy_float64_hyperparameters_keep_numpys_promotion_on_float32_parameters():
+    # set by hand, NumPy scalars skip the checks that make them Python floats; a float64
+    # scalar promotes, so the in-place path must not round the intermediates to float32
+    rng = np.random.default_rng(2)
+    start = rng.standard_normal(500).astype(np.float32)
+    grads = [rng.standard_normal(500).astype(np.float32) for _ in range(4)]
+    p = cl.tensor(start.copy(), requires_grad=True)
+    opt = optim.Adam([p], lr=0.01)
+    b1, b2, eps = np.float64(0.9), np.float64(0.999), np.float64(1e-3)
+    opt.param_groups[0].update(betas=(b1, b2), eps=eps)
+    expected, m, v = start, np.zeros(500, np.float32), np.zeros(500, np.float32)
+    for step, g in enumerate(grads, start=1):
+        p.grad = cl.tensor(g)
+        opt.step()
+        m = (m + (1 - b1) * (g - m)).astype(np.float32)      # float64 math, stored float32
+        v = (v * b2).astype(np.float32)
+        v = (v + (1 - b2) * g * g).astype(np.float32)
+        update = m / (np.sqrt(v) / (1 - b2**step) ** 0.5 + eps)          # float64
+        expected = (expected - update * (0.01 / (1 - b1**step))).astype(np.float32)
+    assert p.numpy().tobytes() == expected.tobytes()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sgd_with_momentum_matches_the_out_of_place_formula_bit_for_bit(dtype):
     rng = np.random.default_rng(1)

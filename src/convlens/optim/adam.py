@@ -122,10 +122,24 @@ class Adam(Optimizer):
             np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             second_moment = state["max_exp_avg_sq"]
         step_size = lr / (1 - beta1**step)
-        denom = np.sqrt(second_moment)  # sqrt(v) / sqrt(1 - beta2**step) + eps
-        denom /= (1 - beta2**step) ** 0.5
-        denom += group["eps"]
+        denom = _denominator(second_moment, (1 - beta2**step) ** 0.5, group["eps"])
         sub_scaled_(p, np.divide(exp_avg, denom, out=denom), step_size)
+
+
+def _python_floats(*values: Any) -> bool:
+    """True if every value is a Python float or int. NumPy scalars are not: a float64 scalar
+    promotes a float32 array, so writing its product back in place would round once more."""
+    return all(type(v) is float or type(v) is int for v in values)
+
+
+def _denominator(second_moment: np.ndarray, correction: float, eps: float) -> np.ndarray:
+    """``sqrt(v) / correction + eps`` as a new array, built in place when that rounds alike."""
+    if not _python_floats(correction, eps):
+        return np.sqrt(second_moment) / correction + eps
+    denom = np.sqrt(second_moment)
+    denom /= correction
+    denom += eps
+    return denom
 
 
 def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
@@ -135,7 +149,12 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
     keeps float32 trajectories within an ulp of PyTorch's.
     """
     difference = end - start
-    if weight < 0.5:
+    if not _python_floats(weight):  # see _python_floats: keep the expressions' rounding
+        if weight < 0.5:
+            start += weight * difference
+        else:
+            start[...] = end - difference * (1 - weight)
+    elif weight < 0.5:
         difference *= weight
         start += difference
     else:
