@@ -17,10 +17,16 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def tensor_cls():
-    from .tensor import Tensor
+_tensor_class = None  # convlens.tensor.Tensor, looked up once (it imports this module)
 
-    return Tensor
+
+def tensor_cls():
+    global _tensor_class
+    if _tensor_class is None:
+        from .tensor import Tensor
+
+        _tensor_class = Tensor
+    return _tensor_class
 
 
 def raw(value: Any) -> Any:
@@ -40,8 +46,10 @@ def scalar_dtype(value: Any, other: np.dtype) -> np.dtype:
     As in torch, a scalar does not promote a float tensor (``float32 * 2.5`` stays float32),
     but a float scalar next to an integer or bool tensor gives float32, torch's default.
     """
+    if other.kind == "f":  # the common case, decided without building an array
+        return other
     kind = np.asarray(value).dtype.kind
-    if other.kind == "f" or kind == other.kind:
+    if kind == other.kind:
         return other
     if kind == "f":
         return np.dtype(np.float32)
@@ -51,18 +59,31 @@ def scalar_dtype(value: Any, other: np.dtype) -> np.dtype:
 def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Wrap constants so both operands are Tensors; scalars follow :func:`scalar_dtype`."""
     Tensor = tensor_cls()
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+    a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+    if a_is_tensor and b_is_tensor:
+        return a, b
+    if not a_is_tensor and not b_is_tensor:
         if np.isscalar(b) and not np.isscalar(a):
             a = Tensor(a)  # an array first, so that the scalar follows its dtype
         else:
             b = Tensor(b)  # as cl.tensor: a Python float becomes float32
     if not isinstance(a, Tensor):
-        a = Tensor(np.asarray(a, dtype=scalar_dtype(a, b.dtype) if np.isscalar(a) else None))
-        b = _promote_integer(b, a.dtype)
+        a = _constant(a, b._data.dtype)
+        if b._data.dtype.kind in "iub":
+            b = _promote_integer(b, a._data.dtype)
     if not isinstance(b, Tensor):
-        b = Tensor(np.asarray(b, dtype=scalar_dtype(b, a.dtype) if np.isscalar(b) else None))
-        a = _promote_integer(a, b.dtype)
+        b = _constant(b, a._data.dtype)
+        if a._data.dtype.kind in "iub":
+            a = _promote_integer(a, b._data.dtype)
     return a, b
+
+
+def _constant(value: Any, other: np.dtype) -> Tensor:
+    """A Tensor of the constant operand ``value`` next to a tensor of dtype ``other``."""
+    Tensor = tensor_cls()
+    if np.isscalar(value):  # a new 0-d array, so it needs none of Tensor()'s copy and checks
+        return Tensor._wrap(np.asarray(value, dtype=scalar_dtype(value, other)))
+    return Tensor(np.asarray(value))
 
 
 def _promote_integer(x: Tensor, scalar_dtype: np.dtype) -> Tensor:

@@ -72,8 +72,9 @@ def _from_op(data, inputs, backward, name):
 def add(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
 
-    def backward(g):
-        return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
+    def backward(g):  # (None for a constant: run_backward would drop its gradient)
+        return (unbroadcast(g, a.shape) if a.requires_grad else None,
+                unbroadcast(g, b.shape) if b.requires_grad else None)
 
     return _from_op(a._data + b._data, (a, b), backward, "Add")
 
@@ -82,7 +83,8 @@ def sub(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
 
     def backward(g):
-        return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
+        return (unbroadcast(g, a.shape) if a.requires_grad else None,
+                unbroadcast(-g, b.shape) if b.requires_grad else None)
 
     return _from_op(a._data - b._data, (a, b), backward, "Sub")
 
@@ -91,7 +93,8 @@ def mul(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
 
     def backward(g):
-        return unbroadcast(g * b._data, a.shape), unbroadcast(g * a._data, b.shape)
+        return (unbroadcast(g * b._data, a.shape) if a.requires_grad else None,
+                unbroadcast(g * a._data, b.shape) if b.requires_grad else None)
 
     return _from_op(a._data * b._data, (a, b), backward, "Mul")
 
@@ -108,7 +111,8 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
         out = out.astype(np.float32)  # torch's true division of integers gives float32
 
     def backward(g):
-        return unbroadcast(g / b._data, a.shape), unbroadcast(-g * out / b._data, b.shape)
+        return (unbroadcast(g / b._data, a.shape) if a.requires_grad else None,
+                unbroadcast(-g * out / b._data, b.shape) if b.requires_grad else None)
 
     return _from_op(out, (a, b), backward, "Div")
 

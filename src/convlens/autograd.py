@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._opbase import tensor_cls
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -123,7 +125,7 @@ class Node:
         self.inputs = inputs
         self.backward = backward
         self.name = name
-        self.versions = tuple(t._version for t in inputs)
+        self.versions = tuple([t._counter[0] for t in inputs])  # each input's _version
         self.out_version = 0  # an in-place op on a graph tensor records its new version here
 
     def __repr__(self) -> str:
@@ -136,13 +138,14 @@ class Node:
         it changed (``exp`` reuses its output, ``mul`` its inputs), so the gradient would be
         wrong. An op's output starts at version 0 (or where an in-place op left it).
         """
-        if output._version != self.out_version:
+        if output._counter[0] != self.out_version:
             raise RuntimeError(
                 f"the output of {self.name} (shape {tuple(output.shape)}) was changed in place "
                 f"after it was computed, which autograd cannot follow; use an out-of-place op"
             )
-        for position, (tensor, version) in enumerate(zip(self.inputs, self.versions)):
-            if tensor._version != version:
+        for tensor, version in zip(self.inputs, self.versions):
+            if tensor._counter[0] != version:
+                position = next(i for i, t in enumerate(self.inputs) if t is tensor)
                 raise RuntimeError(
                     f"a tensor needed to compute the gradient of {self.name} (input {position}, "
                     f"shape {tuple(tensor.shape)}) was changed in place after the forward pass: "
@@ -184,20 +187,25 @@ def _topological_order(roots: list[Tensor]) -> list[Tensor]:
     """Tensors reachable from ``roots`` through recorded nodes, each after all its consumers."""
     order: list[Tensor] = []
     visited: set[int] = set()
+    # A depth-first search with an explicit stack; an entry ``(tensor, True)`` comes back
+    # once all of the tensor's inputs are done. Locals are bound once: this runs per backward.
     stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
+    pop, push, mark, emit = stack.pop, stack.append, visited.add, order.append
     while stack:
-        tensor, expanded = stack.pop()
+        tensor, expanded = pop()
         if expanded:
-            order.append(tensor)
+            emit(tensor)
             continue
-        if id(tensor) in visited:
+        key = id(tensor)
+        if key in visited:
             continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor._node is not None:
-            for parent in tensor._node.inputs:
+        mark(key)
+        push((tensor, True))
+        node = tensor._node
+        if node is not None:
+            for parent in node.inputs:
                 if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
+                    push((parent, False))
     order.reverse()
     return order
 
@@ -212,8 +220,7 @@ def run_backward(roots: Tensor | list[Tensor], grads: np.ndarray | list[np.ndarr
     by ``id``. Without ``retain_graph``, the nodes passed are freed: a second backward through
     one that saved values raises torch's error.
     """
-    from .tensor import Tensor
-
+    global _grad_enabled
     roots = roots if isinstance(roots, list) else [roots]
     grads = grads if isinstance(grads, list) else [grads]
     pending: dict[int, np.ndarray] = {}
@@ -222,24 +229,28 @@ def run_backward(roots: Tensor | list[Tensor], grads: np.ndarray | list[np.ndarr
     wanted = None if inputs is None else {id(t) for t in inputs}
     captured: dict[int, np.ndarray] = {}
     for tensor in _topological_order(roots):
-        g = pending.pop(id(tensor), None)
+        key = id(tensor)
+        g = pending.pop(key, None)
         if g is None:
             continue
-        for hook in tensor._hooks:
-            replaced = hook(Tensor(g))
-            if replaced is not None:
-                g = replaced._data if isinstance(replaced, Tensor) else np.asarray(replaced)
+        if tensor._hooks:
+            g = _run_hooks(tensor, g)
         node = tensor._node
-        if wanted is not None and id(tensor) in wanted:
-            captured[id(tensor)] = g.astype(tensor.dtype, copy=False)
-        if accumulate and _accumulates(tensor, wanted):
-            g = g.astype(tensor.dtype, copy=False)
-            tensor.grad = Tensor(g.copy()) if tensor.grad is None else Tensor(tensor.grad._data + g)
+        if wanted is not None:
+            if key in wanted:
+                captured[key] = g.astype(tensor.dtype, copy=False)
+                if accumulate:
+                    _accumulate_grad(tensor, g)
+        elif accumulate and (node is None or tensor._retains_grad):
+            _accumulate_grad(tensor, g)
         if node is None:
             continue
         node.check_versions(tensor)
-        with no_grad():
+        previous, _grad_enabled = _grad_enabled, False  # no_grad(), without its object
+        try:
             input_grads = node.backward(g)
+        finally:
+            _grad_enabled = previous
         if not retain_graph and node.name not in _SAVES_NOTHING:
             node.backward = _freed
         for parent, parent_grad in zip(node.inputs, input_grads):
@@ -252,10 +263,24 @@ def _add(pending: dict[int, np.ndarray], key: int, grad: np.ndarray) -> None:
     pending[key] = pending[key] + grad if key in pending else grad
 
 
-def _accumulates(tensor: Tensor, wanted: set[int] | None) -> bool:
-    if wanted is not None:
-        return id(tensor) in wanted
-    return tensor._node is None or tensor._retains_grad
+def _run_hooks(tensor: Tensor, g: np.ndarray) -> np.ndarray:
+    """Pass ``g`` through the tensor's hooks, each of which may replace it."""
+    from .tensor import Tensor
+
+    for hook in tensor._hooks:
+        replaced = hook(Tensor(g))
+        if replaced is not None:
+            g = replaced._data if isinstance(replaced, Tensor) else np.asarray(replaced)
+    return g
+
+
+def _accumulate_grad(tensor: Tensor, g: np.ndarray) -> None:
+    """Add ``g`` into ``tensor.grad`` (a fresh copy when there is none yet)."""
+    g = g.astype(tensor.dtype, copy=False)
+    if tensor.grad is None:
+        tensor.grad = tensor_cls()._wrap(np.asarray(g.copy()))  # Tensor(g.copy()), one copy
+    else:
+        tensor.grad = tensor_cls()(tensor.grad._data + g)
 
 
 def iter_graph(root: Tensor) -> Iterator[Node]:

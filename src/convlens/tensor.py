@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from . import _ops, _validate
+from . import _ops, _validate, autograd
 from ._tensor_api import TorchMethods
 from ._tensor_inplace import InPlaceMethods
 from ._tensor_shape import ShapeMethods
-from .autograd import Node, is_grad_enabled, run_backward
+from .autograd import Node, run_backward
 from .device import CPU
 from .device import device as device_type
 
@@ -87,11 +87,13 @@ class Tensor(InPlaceMethods, ShapeMethods, TorchMethods):
         NumPy reductions return scalars rather than 0-d arrays; ``np.asarray`` undoes that so
         ``.numpy()`` always gives an ndarray. Results that are not float never need a gradient.
         """
-        out = cls._wrap(np.asarray(data))
-        if (is_grad_enabled() and out._data.dtype.kind == "f"
-                and any(t.requires_grad for t in inputs)):
-            out.requires_grad = True
-            out._node = Node(inputs, backward, name)
+        out = cls._wrap(data if type(data) is np.ndarray else np.asarray(data))
+        if autograd._grad_enabled and out._data.dtype.kind == "f":
+            for t in inputs:
+                if t.requires_grad:
+                    out.requires_grad = True
+                    out._node = Node(inputs, backward, name)
+                    break
         return out
 
     # -- data and metadata ----------------------------------------------------------------

@@ -13,11 +13,15 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def _class_last(x: np.ndarray) -> np.ndarray:
     """(N, C, *d) -> (N * prod(d), C)."""
+    if x.ndim == 2 and x.shape[1]:  # already (N, C): skip moveaxis's bookkeeping
+        return x
     return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
 
 
 def _class_back(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Inverse of :func:`_class_last` for an array of ``shape``."""
+    if len(shape) == 2:
+        return x.reshape(shape)
     moved = (shape[0], *shape[2:], shape[1])
     return np.moveaxis(x.reshape(moved), -1, 1)
 
@@ -59,8 +63,14 @@ def _coefficients(op: str, logp: Tensor, target: Tensor, w: np.ndarray, ignore_i
         coef = ((1 - eps) * _class_last(target._data) + eps / classes) * w    # (M, C)
         return coef, coef.shape[0], (logp.shape[0], *logp.shape[2:])
     t = _check_target_indices(target, logp, ignore_index, op)
-    rows = np.nonzero(t != ignore_index)[0]
+    kept = t != ignore_index
     coef = np.zeros((t.size, classes), dtype=logp.dtype)
+    if kept.all():  # the usual case: the same sums as below, without selecting rows
+        picked = w[t]
+        coef[np.arange(t.size), t] = (1 - eps) * picked
+        coef += (eps / classes) * w
+        return coef, picked.sum(), target.shape
+    rows = np.nonzero(kept)[0]
     coef[rows, t[rows]] = (1 - eps) * w[t[rows]]
     coef[rows] += (eps / classes) * w
     return coef, w[t[rows]].sum(), target.shape

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._checks import check_betas, check_flag, check_non_negative
-from .optimizer import Optimizer
+from .optimizer import Optimizer, scale_, sub_scaled_
 
 
 class Adam(Optimizer):
@@ -108,20 +108,38 @@ class Adam(Optimizer):
             grad = -grad
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * weight_decay)
+                scale_(p, 1 - lr * weight_decay)
             else:
                 grad = grad + weight_decay * p._data
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         _lerp_(exp_avg, grad, 1 - beta1)
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        square = (1 - beta2) * grad  # the temporaries below are written in place, rounding
+        square *= grad               # each step as (1 - beta2) * grad * grad did
+        exp_avg_sq += square
         second_moment = exp_avg_sq
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             second_moment = state["max_exp_avg_sq"]
         step_size = lr / (1 - beta1**step)
-        denom = np.sqrt(second_moment) / (1 - beta2**step) ** 0.5 + group["eps"]
-        p.sub_(exp_avg / denom, alpha=step_size)
+        denom = _denominator(second_moment, (1 - beta2**step) ** 0.5, group["eps"])
+        sub_scaled_(p, np.divide(exp_avg, denom, out=denom), step_size)
+
+
+def _python_floats(*values: Any) -> bool:
+    """True if every value is a Python float or int. NumPy scalars are not: a float64 scalar
+    promotes a float32 array, so writing its product back in place would round once more."""
+    return all(type(v) is float or type(v) is int for v in values)
+
+
+def _denominator(second_moment: np.ndarray, correction: float, eps: float) -> np.ndarray:
+    """``sqrt(v) / correction + eps`` as a new array, built in place when that rounds alike."""
+    if not _python_floats(correction, eps):
+        return np.sqrt(second_moment) / correction + eps
+    denom = np.sqrt(second_moment)
+    denom /= correction
+    denom += eps
+    return denom
 
 
 def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
@@ -130,10 +148,18 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
     torch switches formula at weight 0.5 so that weight 1 gives ``end`` exactly; following it
     keeps float32 trajectories within an ulp of PyTorch's.
     """
-    if weight < 0.5:
-        start += weight * (end - start)
+    difference = end - start
+    if not _python_floats(weight):  # see _python_floats: keep the expressions' rounding
+        if weight < 0.5:
+            start += weight * difference
+        else:
+            start[...] = end - difference * (1 - weight)
+    elif weight < 0.5:
+        difference *= weight
+        start += difference
     else:
-        start[...] = end - (end - start) * (1 - weight)
+        difference *= 1 - weight
+        np.subtract(end, difference, out=start)
 
 
 class AdamW(Adam):

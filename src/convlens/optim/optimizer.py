@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
-from ..autograd import enable_grad, no_grad
+from ..autograd import enable_grad, is_grad_enabled, no_grad
 from ..tensor import Tensor
 from ._checks import (  # noqa: F401 - re-exported for the optimizers
     check_betas,
@@ -173,8 +173,7 @@ class Optimizer:
             for i, group in enumerate(self.param_groups):
                 for j, p in enumerate(group["params"]):
                     if p.grad is not None:
-                        grad = _grad_array(p, f"param_groups[{i}]['params'][{j}]")
-                        self._update(p, grad, group)
+                        self._update(p, _grad_array(p, i, j), group)
         return loss
 
     def state_dict(self) -> dict[str, Any]:
@@ -330,13 +329,44 @@ def _param_list(params: Any, where: str) -> list[Tensor]:
     return params
 
 
-def _grad_array(p: Tensor, name: str) -> np.ndarray:
+def _grad_array(p: Tensor, group: int, index: int) -> np.ndarray:
     """The gradient of ``p`` as an ndarray of ``p``'s dtype and shape (never written to)."""
     grad = p.grad._data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
-    if grad.shape != p.shape:
-        raise ValueError(f"{name}.grad must have the parameter's shape {p.shape}; "
-                         f"got {grad.shape}")
-    return grad if grad.dtype == p.dtype else grad.astype(p.dtype)
+    if grad.shape != p._data.shape:
+        raise ValueError(f"param_groups[{group}]['params'][{index}].grad must have the "
+                         f"parameter's shape {p.shape}; got {grad.shape}")
+    return grad if grad.dtype == p._data.dtype else grad.astype(p.dtype)
+
+
+def sub_scaled_(p: Tensor, update: np.ndarray, alpha: Any, scratch: bool = True) -> None:
+    """``p.sub_(update, alpha=alpha)`` under ``no_grad``; ``scratch``: ``update`` may be
+    overwritten.
+
+    The fast path subtracts ``update * alpha`` straight from ``p``'s memory, with the same two
+    roundings as ``p.sub_`` (``alpha`` cast to ``p``'s dtype first) but without building
+    Tensors. Anything unusual (grad mode on, a Tensor ``alpha``, mixed dtypes or shapes)
+    goes through ``p.sub_``.
+    """
+    dtype = p._data.dtype
+    if (is_grad_enabled() or not isinstance(alpha, int | float) or update.dtype != dtype
+            or dtype.kind != "f" or update.shape != p._data.shape):
+        p.sub_(update, alpha=alpha)
+        return
+    if alpha != 1:
+        update = np.multiply(update, np.asarray(alpha, dtype), out=update if scratch else None)
+    np.subtract(p._data, update, out=p._data)
+    p._counter[0] += 1  # the write bumps the version counter, as Tensor._assign does
+
+
+def scale_(p: Tensor, factor: Any) -> None:
+    """``p.mul_(factor)`` under ``no_grad``, in place in ``p``'s memory (``factor`` cast to
+    ``p``'s dtype, as ``mul_`` casts it); anything unusual goes through ``p.mul_``."""
+    dtype = p._data.dtype
+    if is_grad_enabled() or not isinstance(factor, int | float) or dtype.kind != "f":
+        p.mul_(factor)
+        return
+    np.multiply(p._data, np.asarray(factor, dtype), out=p._data)
+    p._counter[0] += 1
 
 
 def _is_count(array: np.ndarray) -> bool:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _validate
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_flag, check_non_negative
+from .optimizer import Optimizer, check_flag, check_non_negative, sub_scaled_
 
 
 class SGD(Optimizer):
@@ -109,4 +109,4 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - group["dampening"]) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
-        p.sub_(grad, alpha=group["lr"])
+        sub_scaled_(p, grad, group["lr"], scratch=False)  # grad may be p.grad or the buffer
