@@ -38,16 +38,23 @@ class OpTimer:
         self.backward: dict[str, list[float]] = defaultdict(list)
         self._mark = 0.0
         self._original = Tensor.__dict__["_from_op"]
+        self.recording = False
 
     def start_forward(self) -> None:
         self._mark = time.perf_counter()
+        self.recording = True
+
+    def stop_forward(self) -> None:
+        """Ops made after this (in backward or the optimizer) are not forward time."""
+        self.recording = False
 
     def __enter__(self) -> OpTimer:
         timer, original = self, self._original.__func__
 
         def from_op(cls, data, inputs, backward, name):
             now = time.perf_counter()
-            timer.forward[name].append(now - timer._mark)
+            if timer.recording:
+                timer.forward[name].append(now - timer._mark)
 
             def timed(grad_output):
                 t0 = time.perf_counter()
@@ -79,6 +86,7 @@ def profile_convlens(name: str, data, steps: int, input_shape) -> dict[str, floa
             timer.start_forward()
             loss = F.cross_entropy(model(cl.tensor(x)), cl.tensor(y))
             t1 = time.perf_counter()
+            timer.stop_forward()
             optimizer.zero_grad()
             loss.backward()
             t2 = time.perf_counter()
