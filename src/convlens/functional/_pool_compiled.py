@@ -1,0 +1,227 @@
+"""Max pooling as loops compiled by numba (imported by :mod:`.pool_max` on first use only).
+
+Every pool arrives as a 3-D one over planes: (P, D, H, W) with P = N * C; a 2-D pool has
+D = 1 and a 1-D pool D = H = 1. Padding is never materialised: each kernel tap visits the
+range of output columns whose input column lies inside the plane, so padding never wins and
+a window of only padding keeps the index -1 (and the value -inf).
+
+The rules are the NumPy path's (:func:`.pool_max._argmax_taps`), applied per window in the
+same tap order, so the results are the same bits: the first real element starts the search,
+a later one replaces the maximum only if it is greater or NaN (the first maximum wins ties,
+the last NaN wins). The backward visits windows in reverse row-major order, which is the
+order of increasing tap for every input element it reaches, so overlapping gradients are
+summed in the NumPy path's order.
+
+Every plane is written by one job; the results do not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from ..conv import _threads
+
+
+@njit(cache=True)
+def _inside(n_out, n_in, stride, offset):  # pragma: no cover - compiled
+    """The outputs o in [lo, hi) whose input index o * stride + offset lies in [0, n_in)."""
+    lo = 0 if offset >= 0 else (-offset + stride - 1) // stride
+    hi = 0 if offset >= n_in else (n_in - 1 - offset) // stride + 1
+    return lo, max(lo, min(hi, n_out))
+
+
+@njit(cache=True)
+def _row(x_row, best, where, lo, hi, sw, first):  # pragma: no cover - compiled
+    """One kernel tap along an output row: windows [lo, hi) read x_row[j * sw].
+
+    The NumPy path's rule: the first real element starts the search; a later one replaces
+    the maximum if it is greater or NaN.
+    """
+    bs, ws = best[lo:hi], where[lo:hi]
+    for j in range(hi - lo):
+        value = x_row[j * sw]
+        if ws[j] < 0 or value > bs[j] or value != value:
+            bs[j] = value
+            ws[j] = first + j * sw
+
+
+@njit(cache=True)
+def _general(x, out, index, kernel, stride, dilation, pad):  # pragma: no cover - compiled
+    """Max and flat argmax (into the D * H * W plane) of every window of one plane."""
+    D, H, W = x.shape
+    Do, Ho, Wo = out.shape
+    for od in range(Do):
+        for oh in range(Ho):
+            best, where = out[od, oh], index[od, oh]
+            best[:] = -np.inf
+            where[:] = -1
+            for a in range(kernel[0]):
+                d = od * stride[0] + a * dilation[0] - pad[0]
+                if d < 0 or d >= D:
+                    continue
+                for b in range(kernel[1]):
+                    h = oh * stride[1] + b * dilation[1] - pad[1]
+                    if h < 0 or h >= H:
+                        continue
+                    for c in range(kernel[2]):
+                        start = c * dilation[2] - pad[2]
+                        lo, hi = _inside(Wo, W, stride[2], start)
+                        first = (d * H + h) * W + lo * stride[2] + start
+                        _row(x[d, h, lo * stride[2] + start:], best, where, lo, hi,
+                             stride[2], first)
+
+
+@njit(cache=True)
+def _two_by_two(x, out, index, sh, sw, dh, dw):  # pragma: no cover - compiled
+    """``_general`` for 2x2 windows inside an (H, W) plane without NaN, unrolled.
+
+    Without NaN the rule is a strict ``>`` from the first tap; with the four taps written out
+    LLVM turns the choices into selects instead of unpredictable branches (about 10x faster).
+    """
+    H, W = x.shape
+    Ho, Wo = out.shape
+    span = (Wo - 1) * sw + 1
+    for i in range(Ho):
+        top = i * sh
+        r0, q0 = x[top, :span], x[top, dw:dw + span]
+        r1, q1 = x[top + dh, :span], x[top + dh, dw:dw + span]
+        best_row, where_row = out[i], index[i]
+        for j in range(Wo):
+            k = j * sw
+            best, off = r0[k], 0
+            value = q0[k]
+            take = value > best
+            best, off = (value, dw) if take else (best, off)
+            value = r1[k]
+            take = value > best
+            best, off = (value, dh * W) if take else (best, off)
+            value = q1[k]
+            take = value > best
+            best, off = (value, dh * W + dw) if take else (best, off)
+            best_row[j] = best
+            where_row[j] = top * W + k + off
+
+
+@njit(cache=True)
+def _pairs(x, out, index, sw, dw):  # pragma: no cover - compiled
+    """``_two_by_two`` for 1-D windows of 2 along a row without NaN."""
+    span = (out.size - 1) * sw + 1
+    r, q = x[:span], x[dw:dw + span]
+    for j in range(out.size):
+        k = j * sw
+        best, value = r[k], q[k]
+        take = value > best
+        out[j] = value if take else best
+        index[j] = k + dw if take else k
+
+
+@njit(cache=True)
+def _plane(kind, x, out, index, kernel, stride, dilation, pad):  # pragma: no cover
+    if kind == 1:
+        _two_by_two(x[0], out[0], index[0], stride[1], stride[2], dilation[1], dilation[2])
+    elif kind == 2:
+        _pairs(x[0, 0], out[0, 0], index[0, 0], stride[2], dilation[2])
+    else:
+        _general(x, out, index, kernel, stride, dilation, pad)
+
+
+@njit(cache=True)
+def _forward_serial(kind, x, out, index, kernel, stride, dilation, pad):  # pragma: no cover
+    for p in range(x.shape[0]):
+        _plane(kind, x[p], out[p], index[p], kernel, stride, dilation, pad)
+
+
+@njit(parallel=True, cache=True)
+def _forward_parallel(kind, x, out, index, kernel, stride, dilation, pad):  # pragma: no cover
+    for p in prange(x.shape[0]):
+        _plane(kind, x[p], out[p], index[p], kernel, stride, dilation, pad)
+
+
+@njit(cache=True)
+def _scatter_plane(grad_output, index, grad_input, assign):  # pragma: no cover - compiled
+    """grad_input[index[k]] += grad_output[k] over the windows k of one flat plane, last first.
+
+    ``assign`` (windows that never share an element) stores instead of adding, as the NumPy
+    path does there, which keeps a gradient of -0.0 as -0.0.
+    """
+    grad_input[:] = 0
+    for k in range(index.size - 1, -1, -1):
+        i = index[k]
+        if i >= 0:
+            if assign:
+                grad_input[i] = grad_output[k]
+            else:
+                grad_input[i] += grad_output[k]
+
+
+@njit(cache=True)
+def _backward_serial(grad_output, index, grad_input, assign):  # pragma: no cover
+    for p in range(grad_output.shape[0]):
+        _scatter_plane(grad_output[p], index[p], grad_input[p], assign)
+
+
+@njit(parallel=True, cache=True)
+def _backward_parallel(grad_output, index, grad_input, assign):  # pragma: no cover
+    for p in prange(grad_output.shape[0]):
+        _scatter_plane(grad_output[p], index[p], grad_input[p], assign)
+
+
+def _parallel(work: int) -> bool:
+    """Whether ``work`` window taps are worth more than one thread (see ``_threads``)."""
+    threads = min(_threads.threads_for(work), numba.config.NUMBA_NUM_THREADS)
+    if threads > 1:
+        numba.set_num_threads(threads)
+    return threads > 1
+
+
+def _lift(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """(N, C, *S) with 1 to 3 spatial dims as (N * C, D, H, W)."""
+    return (shape[0] * shape[1], *(1,) * (5 - len(shape)), *shape[2:])
+
+
+def _as3(values: tuple[int, ...], fill: int) -> np.ndarray:
+    return np.array((fill,) * (3 - len(values)) + tuple(values), dtype=np.int64)
+
+
+def _kind(kernel: tuple[int, ...], unpadded: bool, nan: bool) -> int:
+    """0: the general loops; 1: unrolled 2x2 windows; 2: unrolled 1-D windows of 2."""
+    if nan or not unpadded:
+        return 0
+    return {(2, 2): 1, (2,): 2}.get(tuple(kernel), 0)
+
+
+def max_pool(x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
+             dilation: tuple[int, ...], padding: tuple[tuple[int, int], ...],
+             out_size: tuple[int, ...], nan: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Max of each window of ``x`` (N, C, *S) and its flat index into the S plane (-1: none).
+
+    ``padding`` holds (low, high) pairs (the high side only extends the last windows);
+    ``nan`` says whether ``x`` may hold a NaN, which rules out the unrolled loops.
+    """
+    out = np.empty((*x.shape[:2], *out_size), dtype=x.dtype)
+    index = np.empty(out.shape, dtype=np.int64)
+    unpadded = all(lo == hi == 0 for lo, hi in padding)
+    args = (_kind(kernel, unpadded, nan), np.ascontiguousarray(x).reshape(_lift(x.shape)),
+            out.reshape(_lift(out.shape)), index.reshape(_lift(out.shape)), _as3(kernel, 1),
+            _as3(stride, 1), _as3(dilation, 1), _as3(tuple(lo for lo, _ in padding), 0))
+    if _parallel(out.size * int(np.prod(kernel))):
+        _forward_parallel(*args)
+    else:
+        _forward_serial(*args)
+    return out, index
+
+
+def scatter(grad_output: np.ndarray, index: np.ndarray, in_shape: tuple[int, ...],
+            assign: bool) -> np.ndarray:
+    """The backward of :func:`max_pool`: each window's gradient goes to its argmax."""
+    planes = in_shape[0] * in_shape[1]
+    grad_input = np.empty(in_shape, dtype=grad_output.dtype)
+    args = (np.ascontiguousarray(grad_output).reshape(planes, -1), index.reshape(planes, -1),
+            grad_input.reshape(planes, -1), assign)
+    if _parallel(grad_input.size):
+        _backward_parallel(*args)
+    else:
+        _backward_serial(*args)
+    return grad_input
