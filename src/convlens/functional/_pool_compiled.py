@@ -74,69 +74,75 @@ def _general(x, out, index, kernel, stride, dilation, pad):  # pragma: no cover 
 
 
 @njit(cache=True)
-def _two_by_two(x, out, index, sh, sw, dh, dw):  # pragma: no cover - compiled
-    """``_general`` for 2x2 windows inside an (H, W) plane without NaN, unrolled.
+def _two_by_two(x, out, index, H, Ho, sh, sw, dh, dw, start, stop):  # pragma: no cover
+    """``_general`` for 2x2 windows inside their planes, without NaN: output rows [start, stop).
 
-    Without NaN the rule is a strict ``>`` from the first tap; with the four taps written out
-    LLVM turns the choices into selects instead of unpredictable branches (about 10x faster).
+    ``x`` is (P * H, W) and ``out``, ``index`` are (P * Ho, Wo): every plane's rows, one after
+    another. Without NaN the rule is a strict ``>`` from the first tap; with the four taps
+    written out LLVM makes selects of the choices, not unpredictable branches (10x faster).
     """
-    H, W = x.shape
-    Ho, Wo = out.shape
-    span = (Wo - 1) * sw + 1
-    for i in range(Ho):
-        top = i * sh
-        r0, q0 = x[top, :span], x[top, dw:dw + span]
-        r1, q1 = x[top + dh, :span], x[top + dh, dw:dw + span]
-        best_row, where_row = out[i], index[i]
+    W, Wo = x.shape[1], out.shape[1]
+    for r in range(start, stop):
+        top = r // Ho * H + r % Ho * sh          # the window's first input row
+        r0, r1 = x[top], x[top + dh]
+        best_row, where_row = out[r], index[r]
+        first = r % Ho * sh * W
         for j in range(Wo):
             k = j * sw
             best, off = r0[k], 0
-            value = q0[k]
+            value = r0[k + dw]
             take = value > best
             best, off = (value, dw) if take else (best, off)
             value = r1[k]
             take = value > best
             best, off = (value, dh * W) if take else (best, off)
-            value = q1[k]
+            value = r1[k + dw]
             take = value > best
             best, off = (value, dh * W + dw) if take else (best, off)
             best_row[j] = best
-            where_row[j] = top * W + k + off
+            where_row[j] = first + k + off
 
 
 @njit(cache=True)
-def _pairs(x, out, index, sw, dw):  # pragma: no cover - compiled
-    """``_two_by_two`` for 1-D windows of 2 along a row without NaN."""
-    span = (out.size - 1) * sw + 1
-    r, q = x[:span], x[dw:dw + span]
-    for j in range(out.size):
-        k = j * sw
-        best, value = r[k], q[k]
-        take = value > best
-        out[j] = value if take else best
-        index[j] = k + dw if take else k
+def _pairs(x, out, index, sw, dw, start, stop):  # pragma: no cover - compiled
+    """``_two_by_two`` for 1-D windows of 2: ``x`` is (P, L), ``out`` (P, L_out)."""
+    for r in range(start, stop):
+        row, best_row, where_row = x[r], out[r], index[r]
+        for j in range(out.shape[1]):
+            k = j * sw
+            best, value = row[k], row[k + dw]
+            take = value > best
+            best_row[j] = value if take else best
+            where_row[j] = k + dw if take else k
 
 
 @njit(cache=True)
-def _plane(kind, x, out, index, kernel, stride, dilation, pad):  # pragma: no cover
+def _chunk(kind, x, out, index, kernel, stride, dilation, pad, start, stop):  # pragma: no cover
+    """Planes [start, stop) (rows of all planes for the unrolled kinds) of ``_forward``."""
+    P, D, H, W = x.shape
     if kind == 1:
-        _two_by_two(x[0], out[0], index[0], stride[1], stride[2], dilation[1], dilation[2])
+        _two_by_two(x.reshape(P * H, W), out.reshape(-1, out.shape[3]),
+                    index.reshape(-1, out.shape[3]), H, out.shape[2], stride[1], stride[2],
+                    dilation[1], dilation[2], start, stop)
     elif kind == 2:
-        _pairs(x[0, 0], out[0, 0], index[0, 0], stride[2], dilation[2])
+        _pairs(x.reshape(P, W), out.reshape(P, -1), index.reshape(P, -1), stride[2],
+               dilation[2], start, stop)
     else:
-        _general(x, out, index, kernel, stride, dilation, pad)
+        for p in range(start, stop):
+            _general(x[p], out[p], index[p], kernel, stride, dilation, pad)
 
 
 @njit(cache=True)
-def _forward_serial(kind, x, out, index, kernel, stride, dilation, pad):  # pragma: no cover
-    for p in range(x.shape[0]):
-        _plane(kind, x[p], out[p], index[p], kernel, stride, dilation, pad)
+def _forward_serial(kind, x, out, index, kernel, stride, dilation, pad, jobs):  # pragma: no cover
+    _chunk(kind, x, out, index, kernel, stride, dilation, pad, 0, jobs)
 
 
 @njit(parallel=True, cache=True)
-def _forward_parallel(kind, x, out, index, kernel, stride, dilation, pad):  # pragma: no cover
-    for p in prange(x.shape[0]):
-        _plane(kind, x[p], out[p], index[p], kernel, stride, dilation, pad)
+def _forward_parallel(kind, x, out, index, kernel, stride, dilation, pad, jobs):  # pragma: no cover
+    chunks = numba.get_num_threads() * 4
+    for c in prange(chunks):
+        _chunk(kind, x, out, index, kernel, stride, dilation, pad, c * jobs // chunks,
+               (c + 1) * jobs // chunks)
 
 
 @njit(cache=True)
@@ -157,15 +163,48 @@ def _scatter_plane(grad_output, index, grad_input, assign):  # pragma: no cover 
 
 
 @njit(cache=True)
-def _backward_serial(grad_output, index, grad_input, assign):  # pragma: no cover
-    for p in range(grad_output.shape[0]):
-        _scatter_plane(grad_output[p], index[p], grad_input[p], assign)
+def _scatter_tiles(grad_output, index, grad_input, H, Ho, kh, start, stop):  # pragma: no cover
+    """The backward of 2x2 (``kh`` = 2) or 1-D (``kh`` = 1) windows of stride 2 that tile the
+    plane: every covered element is written once, the gradient or 0, output rows [start, stop).
+    """
+    W, Wo = grad_input.shape[1], grad_output.shape[1]
+    for r in range(start, stop):
+        top = r // Ho * H + r % Ho * kh
+        g_row, where_row = grad_output[r], index[r]
+        row0, row1 = grad_input[top], grad_input[top + kh - 1]
+        first = r % Ho * kh * W
+        for j in range(Wo):
+            g, at = g_row[j], where_row[j] - first - 2 * j
+            row0[2 * j] = g if at == 0 else 0
+            row0[2 * j + 1] = g if at == 1 else 0
+            if kh == 2:
+                row1[2 * j] = g if at == W else 0
+                row1[2 * j + 1] = g if at == W + 1 else 0
+
+
+@njit(cache=True)
+def _backward_chunk(tiles, grad_output, index, grad_input, H, Ho, assign, start, stop
+                    ):  # pragma: no cover - compiled
+    if tiles:
+        _scatter_tiles(grad_output, index, grad_input, H, Ho, 2 if H > 1 else 1, start, stop)
+    else:
+        for p in range(start, stop):
+            _scatter_plane(grad_output[p], index[p], grad_input[p], assign)
+
+
+@njit(cache=True)
+def _backward_serial(tiles, grad_output, index, grad_input, H, Ho, assign, jobs
+                     ):  # pragma: no cover - compiled
+    _backward_chunk(tiles, grad_output, index, grad_input, H, Ho, assign, 0, jobs)
 
 
 @njit(parallel=True, cache=True)
-def _backward_parallel(grad_output, index, grad_input, assign):  # pragma: no cover
-    for p in prange(grad_output.shape[0]):
-        _scatter_plane(grad_output[p], index[p], grad_input[p], assign)
+def _backward_parallel(tiles, grad_output, index, grad_input, H, Ho, assign, jobs
+                       ):  # pragma: no cover - compiled
+    chunks = numba.get_num_threads() * 4
+    for c in prange(chunks):
+        _backward_chunk(tiles, grad_output, index, grad_input, H, Ho, assign,
+                        c * jobs // chunks, (c + 1) * jobs // chunks)
 
 
 def _parallel(work: int) -> bool:
@@ -202,10 +241,12 @@ def max_pool(x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
     """
     out = np.empty((*x.shape[:2], *out_size), dtype=x.dtype)
     index = np.empty(out.shape, dtype=np.int64)
-    unpadded = all(lo == hi == 0 for lo, hi in padding)
-    args = (_kind(kernel, unpadded, nan), np.ascontiguousarray(x).reshape(_lift(x.shape)),
+    kind = _kind(kernel, all(lo == hi == 0 for lo, hi in padding), nan)
+    planes = x.shape[0] * x.shape[1]
+    jobs = planes * out_size[0] if kind == 1 else planes     # output rows, or planes
+    args = (kind, np.ascontiguousarray(x).reshape(_lift(x.shape)),
             out.reshape(_lift(out.shape)), index.reshape(_lift(out.shape)), _as3(kernel, 1),
-            _as3(stride, 1), _as3(dilation, 1), _as3(tuple(lo for lo, _ in padding), 0))
+            _as3(stride, 1), _as3(dilation, 1), _as3(tuple(lo for lo, _ in padding), 0), jobs)
     if _parallel(out.size * int(np.prod(kernel))):
         _forward_parallel(*args)
     else:
@@ -214,14 +255,31 @@ def max_pool(x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
 
 
 def scatter(grad_output: np.ndarray, index: np.ndarray, in_shape: tuple[int, ...],
-            assign: bool) -> np.ndarray:
-    """The backward of :func:`max_pool`: each window's gradient goes to its argmax."""
-    planes = in_shape[0] * in_shape[1]
-    grad_input = np.empty(in_shape, dtype=grad_output.dtype)
-    args = (np.ascontiguousarray(grad_output).reshape(planes, -1), index.reshape(planes, -1),
-            grad_input.reshape(planes, -1), assign)
-    if _parallel(grad_input.size):
-        _backward_parallel(*args)
+            kernel: tuple[int, ...], tiled: bool) -> np.ndarray:
+    """The backward of :func:`max_pool`: each window's gradient goes to its argmax.
+
+    ``tiled`` (windows of stride = size that never share an element, on an input without NaN)
+    stores instead of adding, as the NumPy path does there, which keeps a gradient of -0.0.
+    """
+    out_size = index.shape[2:]
+    tiles = tiled and tuple(kernel) in ((2, 2), (2,))
+    grad_output = np.ascontiguousarray(grad_output)
+    if tiles:     # 2x2 or 2 windows of stride 2: rows of all planes, one after another
+        H, Ho = (in_shape[2], out_size[0]) if len(kernel) == 2 else (1, 1)
+        exact = all(2 * o == n for o, n in zip(out_size, in_shape[2:]))
+        grad_input = (np.empty if exact else np.zeros)(in_shape, dtype=grad_output.dtype)
+        args = (True, grad_output.reshape(-1, out_size[-1]), index.reshape(-1, out_size[-1]),
+                grad_input.reshape(-1, in_shape[-1]), H, Ho, True)
+        jobs = args[1].shape[0]
     else:
-        _backward_serial(*args)
+        planes = in_shape[0] * in_shape[1]
+        grad_input = np.empty(in_shape, dtype=grad_output.dtype)
+        args = (False, grad_output.reshape(planes, int(np.prod(out_size))),
+                index.reshape(planes, int(np.prod(out_size))),
+                grad_input.reshape(planes, int(np.prod(in_shape[2:]))), 1, 1, tiled)
+        jobs = planes
+    if _parallel(grad_input.size):
+        _backward_parallel(*args, jobs)
+    else:
+        _backward_serial(*args, jobs)
     return grad_input

@@ -87,17 +87,13 @@ def _scatter_taps(grad_output: np.ndarray, tap: np.ndarray, kernel: tuple[int, .
                   spec: ConvSpec, in_shape: tuple[int, ...], tiled: bool) -> np.ndarray:
     """The backward of the max: each window's gradient goes to its argmax tap."""
     out_size = grad_output.shape[2:]
-    if tiled:  # windows do not overlap: one select over (N, C, o1, k1, o2, k2, ...) blocks
-        blocks = (*grad_output.shape[:2], *(v for o in out_size for v in (o, 1)))
-        taps = np.arange(math.prod(kernel), dtype=tap.dtype).reshape(
-            (1, 1, *(v for k in kernel for v in (1, k))))
-        chosen = np.where(tap.reshape(blocks) == taps, grad_output.reshape(blocks), 0)
+    if tiled:  # windows do not overlap: plain assignment, no padding to crop
         covered = tuple(o * k for o, k in zip(out_size, kernel))
-        if covered == tuple(in_shape[2:]):
-            return chosen.reshape(in_shape)
-        grad_input = np.zeros(in_shape, dtype=grad_output.dtype)
-        grad_input[(..., *(slice(0, n) for n in covered))] = chosen.reshape(
-            (*in_shape[:2], *covered))
+        exact = covered == tuple(in_shape[2:])       # then every element is written below
+        grad_input = (np.empty if exact else np.zeros)(in_shape, dtype=grad_output.dtype)
+        for t, offset in enumerate(np.ndindex(*kernel)):
+            grad_input[(..., *spec.window(offset, out_size))] = np.where(
+                tap == t, grad_output, 0)
         return grad_input
     grad_padded = np.zeros((*in_shape[:2], *spec.padded_size(in_shape[2:])),
                            dtype=grad_output.dtype)
@@ -163,7 +159,7 @@ def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  #
                                       spec.output_size(x.shape[2:], kernel), nan)
 
         def backward(grad_output):
-            return (kernels.scatter(grad_output, index, x.shape, tiled),)
+            return (kernels.scatter(grad_output, index, x.shape, kernel, tiled),)
     else:
         out, tap = _numpy_argmax(data, kernel, spec, nan, tiled)
 
