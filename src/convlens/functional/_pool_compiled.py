@@ -138,8 +138,8 @@ def _forward_serial(kind, x, out, index, kernel, stride, dilation, pad, jobs):  
 
 
 @njit(parallel=True, cache=True)
-def _forward_parallel(kind, x, out, index, kernel, stride, dilation, pad, jobs):  # pragma: no cover
-    chunks = numba.get_num_threads() * 4
+def _forward_parallel(kind, x, out, index, kernel, stride, dilation, pad, jobs, chunks
+                      ):  # pragma: no cover - compiled
     for c in prange(chunks):
         _chunk(kind, x, out, index, kernel, stride, dilation, pad, c * jobs // chunks,
                (c + 1) * jobs // chunks)
@@ -199,20 +199,28 @@ def _backward_serial(tiles, grad_output, index, grad_input, H, Ho, assign, jobs
 
 
 @njit(parallel=True, cache=True)
-def _backward_parallel(tiles, grad_output, index, grad_input, H, Ho, assign, jobs
+def _backward_parallel(tiles, grad_output, index, grad_input, H, Ho, assign, jobs, chunks
                        ):  # pragma: no cover - compiled
-    chunks = numba.get_num_threads() * 4
     for c in prange(chunks):
         _backward_chunk(tiles, grad_output, index, grad_input, H, Ho, assign,
                         c * jobs // chunks, (c + 1) * jobs // chunks)
 
 
-def _parallel(work: int) -> bool:
-    """Whether ``work`` window taps are worth more than one thread (see ``_threads``)."""
+def _threads_for(work: int) -> int:
+    """Threads for ``work`` window taps: one below ``_threads.SERIAL_BELOW``, else the budget."""
     threads = min(_threads.threads_for(work), numba.config.NUMBA_NUM_THREADS)
     if threads > 1:
         numba.set_num_threads(threads)
-    return threads > 1
+    return threads
+
+
+def _run(serial, parallel, args: tuple, jobs: int, work: int) -> None:
+    """``serial(*args, jobs)``, or ``parallel`` over 4 chunks of the jobs per thread."""
+    threads = _threads_for(work)
+    if threads > 1:
+        parallel(*args, jobs, 4 * threads)
+    else:
+        serial(*args, jobs)
 
 
 def _lift(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -246,11 +254,8 @@ def max_pool(x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
     jobs = planes * out_size[0] if kind == 1 else planes     # output rows, or planes
     args = (kind, np.ascontiguousarray(x).reshape(_lift(x.shape)),
             out.reshape(_lift(out.shape)), index.reshape(_lift(out.shape)), _as3(kernel, 1),
-            _as3(stride, 1), _as3(dilation, 1), _as3(tuple(lo for lo, _ in padding), 0), jobs)
-    if _parallel(out.size * int(np.prod(kernel))):
-        _forward_parallel(*args)
-    else:
-        _forward_serial(*args)
+            _as3(stride, 1), _as3(dilation, 1), _as3(tuple(lo for lo, _ in padding), 0))
+    _run(_forward_serial, _forward_parallel, args, jobs, out.size * int(np.prod(kernel)))
     return out, index
 
 
@@ -278,8 +283,5 @@ def scatter(grad_output: np.ndarray, index: np.ndarray, in_shape: tuple[int, ...
                 index.reshape(planes, int(np.prod(out_size))),
                 grad_input.reshape(planes, int(np.prod(in_shape[2:]))), 1, 1, tiled)
         jobs = planes
-    if _parallel(grad_input.size):
-        _backward_parallel(*args, jobs)
-    else:
-        _backward_serial(*args, jobs)
+    _run(_backward_serial, _backward_parallel, args, jobs, grad_input.size)
     return grad_input
