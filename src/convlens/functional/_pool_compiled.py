@@ -163,47 +163,17 @@ def _scatter_plane(grad_output, index, grad_input, assign):  # pragma: no cover 
 
 
 @njit(cache=True)
-def _scatter_tiles(grad_output, index, grad_input, H, Ho, kh, start, stop):  # pragma: no cover
-    """The backward of 2x2 (``kh`` = 2) or 1-D (``kh`` = 1) windows of stride 2 that tile the
-    plane: every covered element is written once, the gradient or 0, output rows [start, stop).
-    """
-    W, Wo = grad_input.shape[1], grad_output.shape[1]
-    for r in range(start, stop):
-        top = r // Ho * H + r % Ho * kh
-        g_row, where_row = grad_output[r], index[r]
-        row0, row1 = grad_input[top], grad_input[top + kh - 1]
-        first = r % Ho * kh * W
-        for j in range(Wo):
-            g, at = g_row[j], where_row[j] - first - 2 * j
-            row0[2 * j] = g if at == 0 else 0
-            row0[2 * j + 1] = g if at == 1 else 0
-            if kh == 2:
-                row1[2 * j] = g if at == W else 0
-                row1[2 * j + 1] = g if at == W + 1 else 0
-
-
-@njit(cache=True)
-def _backward_chunk(tiles, grad_output, index, grad_input, H, Ho, assign, start, stop
-                    ):  # pragma: no cover - compiled
-    if tiles:
-        _scatter_tiles(grad_output, index, grad_input, H, Ho, 2 if H > 1 else 1, start, stop)
-    else:
-        for p in range(start, stop):
-            _scatter_plane(grad_output[p], index[p], grad_input[p], assign)
-
-
-@njit(cache=True)
-def _backward_serial(tiles, grad_output, index, grad_input, H, Ho, assign, jobs
-                     ):  # pragma: no cover - compiled
-    _backward_chunk(tiles, grad_output, index, grad_input, H, Ho, assign, 0, jobs)
+def _backward_serial(grad_output, index, grad_input, assign, jobs):  # pragma: no cover
+    for p in range(jobs):
+        _scatter_plane(grad_output[p], index[p], grad_input[p], assign)
 
 
 @njit(parallel=True, cache=True)
-def _backward_parallel(tiles, grad_output, index, grad_input, H, Ho, assign, jobs, chunks
+def _backward_parallel(grad_output, index, grad_input, assign, jobs, chunks
                        ):  # pragma: no cover - compiled
     for c in prange(chunks):
-        _backward_chunk(tiles, grad_output, index, grad_input, H, Ho, assign,
-                        c * jobs // chunks, (c + 1) * jobs // chunks)
+        for p in range(c * jobs // chunks, (c + 1) * jobs // chunks):
+            _scatter_plane(grad_output[p], index[p], grad_input[p], assign)
 
 
 def _threads_for(work: int) -> int:
@@ -260,28 +230,16 @@ def max_pool(x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
 
 
 def scatter(grad_output: np.ndarray, index: np.ndarray, in_shape: tuple[int, ...],
-            kernel: tuple[int, ...], tiled: bool) -> np.ndarray:
+            tiled: bool) -> np.ndarray:
     """The backward of :func:`max_pool`: each window's gradient goes to its argmax.
 
     ``tiled`` (windows of stride = size that never share an element, on an input without NaN)
     stores instead of adding, as the NumPy path does there, which keeps a gradient of -0.0.
     """
-    out_size = index.shape[2:]
-    tiles = tiled and tuple(kernel) in ((2, 2), (2,))
-    grad_output = np.ascontiguousarray(grad_output)
-    if tiles:     # 2x2 or 2 windows of stride 2: rows of all planes, one after another
-        H, Ho = (in_shape[2], out_size[0]) if len(kernel) == 2 else (1, 1)
-        exact = all(2 * o == n for o, n in zip(out_size, in_shape[2:]))
-        grad_input = (np.empty if exact else np.zeros)(in_shape, dtype=grad_output.dtype)
-        args = (True, grad_output.reshape(-1, out_size[-1]), index.reshape(-1, out_size[-1]),
-                grad_input.reshape(-1, in_shape[-1]), H, Ho, True)
-        jobs = args[1].shape[0]
-    else:
-        planes = in_shape[0] * in_shape[1]
-        grad_input = np.empty(in_shape, dtype=grad_output.dtype)
-        args = (False, grad_output.reshape(planes, int(np.prod(out_size))),
-                index.reshape(planes, int(np.prod(out_size))),
-                grad_input.reshape(planes, int(np.prod(in_shape[2:]))), 1, 1, tiled)
-        jobs = planes
-    _run(_backward_serial, _backward_parallel, args, jobs, grad_input.size)
+    planes, windows = in_shape[0] * in_shape[1], int(np.prod(index.shape[2:]))
+    grad_input = np.empty(in_shape, dtype=grad_output.dtype)
+    args = (np.ascontiguousarray(grad_output).reshape(planes, windows),
+            index.reshape(planes, windows),
+            grad_input.reshape(planes, int(np.prod(in_shape[2:]))), tiled)
+    _run(_backward_serial, _backward_parallel, args, planes, grad_input.size)
     return grad_input

@@ -159,7 +159,7 @@ def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  #
                                       spec.output_size(x.shape[2:], kernel), nan)
 
         def backward(grad_output):
-            return (kernels.scatter(grad_output, index, x.shape, kernel, tiled),)
+            return (kernels.scatter(grad_output, index, x.shape, tiled),)
     else:
         out, tap = _numpy_argmax(data, kernel, spec, nan, tiled)
 
