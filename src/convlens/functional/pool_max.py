@@ -77,9 +77,10 @@ def _tiled_argmax(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec,
     best = np.maximum(views[0], views[-1])
     for value in views[1:-1]:
         np.maximum(best, value, out=best)
-    tap = np.full(best.shape, len(views) - 1, dtype=_tap_dtype(kernel))
-    for t in range(len(views) - 2, -1, -1):      # the last write is the first maximum
-        np.copyto(tap, t, where=views[t] == best)
+    number = _tap_dtype(kernel)
+    tap = np.zeros(best.shape, dtype=number) if len(views) == 1 else number(len(views) - 1)
+    for t in range(len(views) - 2, -1, -1):      # the outermost select is the first maximum
+        tap = np.where(views[t] == best, number(t), tap)   # (faster than copyto's where=)
     return best, tap
 
 
@@ -91,9 +92,12 @@ def _scatter_taps(grad_output: np.ndarray, tap: np.ndarray, kernel: tuple[int, .
         covered = tuple(o * k for o, k in zip(out_size, kernel))
         exact = covered == tuple(in_shape[2:])       # then every element is written below
         grad_input = (np.empty if exact else np.zeros)(in_shape, dtype=grad_output.dtype)
+        # The gradient where the tap won, else +0.0, as integer bits: bits * True are the
+        # bits (NaN and -0.0 included), bits * False is +0.0; one pass per tap, no temporary.
+        bits = np.int32 if grad_output.dtype.itemsize == 4 else np.int64
+        g_bits, gi_bits = np.ascontiguousarray(grad_output).view(bits), grad_input.view(bits)
         for t, offset in enumerate(np.ndindex(*kernel)):
-            grad_input[(..., *spec.window(offset, out_size))] = np.where(
-                tap == t, grad_output, 0)
+            np.multiply(g_bits, tap == t, out=gi_bits[(..., *spec.window(offset, out_size))])
         return grad_input
     grad_padded = np.zeros((*in_shape[:2], *spec.padded_size(in_shape[2:])),
                            dtype=grad_output.dtype)
@@ -170,7 +174,7 @@ def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  #
     if not return_indices:
         return y
     if kernels is not None:
-        indices = index.copy()      # the backward keeps ``index``: hand out a copy
+        indices = index.astype(np.int64)   # a copy (the backward keeps ``index``), as torch's
     else:
         indices = _flat_indices(tap, kernel, spec, x.shape[2:])
     return y, Tensor(indices[0] if unbatched else indices)
