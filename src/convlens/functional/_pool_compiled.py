@@ -159,17 +159,18 @@ def _forward_parallel(kind, x, out, index, kernel, stride, dilation, pad, jobs, 
 def _scatter_plane(grad_output, index, grad_input, assign):  # pragma: no cover - compiled
     """grad_input[index[k]] += grad_output[k] over the windows k of one flat plane, last first.
 
-    ``assign`` (windows that never share an element) stores instead of adding, as the NumPy
-    path does there, which keeps a gradient of -0.0 as -0.0.
+    ``assign`` (windows that never share an element, each with an argmax) stores instead of
+    adding, in any order, as the NumPy path does there, which keeps a gradient of -0.0.
     """
     grad_input[:] = 0
+    if assign:
+        for k in range(index.size):
+            grad_input[index[k]] = grad_output[k]
+        return
     for k in range(index.size - 1, -1, -1):
         i = index[k]
         if i >= 0:
-            if assign:
-                grad_input[i] = grad_output[k]
-            else:
-                grad_input[i] += grad_output[k]
+            grad_input[i] += grad_output[k]
 
 
 @njit(cache=True)
