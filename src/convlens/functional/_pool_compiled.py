@@ -12,7 +12,13 @@ the last NaN wins). The backward visits windows in reverse row-major order, whic
 order of increasing tap for every input element it reaches, so overlapping gradients are
 summed in the NumPy path's order.
 
-Every plane is written by one job; the results do not depend on the number of threads.
+On an input without NaN, unpadded 2x2 windows and 1-D windows of 2 (LeNet's and most CNNs'
+pooling) run unrolled loops over the rows of all planes: a strict ``>`` from the first tap,
+which LLVM compiles to selects. Branches there (a NaN test beside the comparison) or calls
+that are not inlined made the loops 2-10x slower, hence ``inline="always"`` on the helpers.
+Work below ``convlens.conv._threads.SERIAL_BELOW`` taps runs on one thread (no thread
+launch); above it, planes or rows are split in fixed chunks, and every output element (every
+plane of the gradient) is written by one job, so the results do not depend on the threads.
 """
 
 from __future__ import annotations

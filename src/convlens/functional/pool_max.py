@@ -4,6 +4,10 @@ Each pool is one graph node with its backward beside it. The Python loops run ov
 taps (K**d of them), never over pixels: every tap meets a strided slice of the padded input
 (:meth:`convlens.conv.geometry.ConvSpec.window`), exactly as in the ``direct`` conv engine.
 A NaN or inf reaches only the windows that contain it, as in PyTorch.
+
+With numba installed (``convlens[jit]``) and ``convlens.conv.compiled`` enabled, the same
+rules run as compiled loops (:mod:`._pool_compiled`); both paths give the same bits, forward
+and backward, and tests switch between them with ``compiled.set_enabled``.
 """
 
 from __future__ import annotations
