@@ -4,57 +4,87 @@ Each pool is one graph node with its backward beside it. The Python loops run ov
 taps (K**d of them), never over pixels: every tap meets a strided slice of the padded input
 (:meth:`convlens.conv.geometry.ConvSpec.window`), exactly as in the ``direct`` conv engine.
 A NaN or inf reaches only the windows that contain it, as in PyTorch.
+
+With numba installed (``convlens[jit]``) and ``convlens.conv.compiled`` enabled, the same
+rules run as compiled loops (:mod:`._pool_compiled`); both paths give the same bits, forward
+and backward, and tests switch between them with ``compiled.set_enabled``.
 """
 
 from __future__ import annotations
 
+import importlib
+import math
+from types import ModuleType
+
 import numpy as np
 
+from ..conv import compiled
 from ..conv.geometry import ConvSpec
 from ..tensor import Tensor
 from . import _pool_common as common
 
+_kernels: ModuleType | None = None
 
-def _argmax_taps(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec
+
+def _tap_dtype(kernel: tuple[int, ...]) -> type:
+    """The smallest integer type that holds every tap number and -1 (int8 for K <= 127)."""
+    return np.int8 if math.prod(kernel) <= 127 else np.int64
+
+
+def _argmax_taps(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec, nan: bool
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Max over each window and the tap it came from (-1 where a window meets only padding).
 
     Torch's rule: the first real element of a window starts the search, and a later element
     replaces the maximum only if it is strictly greater or NaN, so ties go to the first.
+    ``nan`` says whether ``x`` holds a NaN (without one, that test is skipped).
     """
     in_size = x.shape[2:]
     out_size = spec.output_size(in_size, kernel)
     padded = common.pad_nd(x, spec, -np.inf)
     best = np.full((*x.shape[:2], *out_size), -np.inf, dtype=x.dtype)   # (N, C, *S_out)
-    tap = np.full(best.shape, -1, dtype=np.int64)
+    tap = np.full(best.shape, -1, dtype=_tap_dtype(kernel))
     for t, offset in enumerate(np.ndindex(*kernel)):
         value = padded[(..., *spec.window(offset, out_size))]
-        take = common.tap_inside(offset, spec, in_size, out_size) & (
-            (value > best) | np.isnan(value) | (tap < 0))
+        take = (value > best) | (tap < 0)
+        if nan:
+            take |= np.isnan(value)
+        if not spec.is_unpadded:
+            take &= common.tap_inside(offset, spec, in_size, out_size)
         np.copyto(best, value, where=take)
         np.copyto(tap, t, where=take)
     return best, tap
 
 
-def _is_tiled(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec) -> bool:
+def _is_tiled(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec, nan: bool) -> bool:
     """Windows that tile the input without overlap or padding, on data without NaN."""
     return (spec.stride == kernel and spec.is_unpadded and set(spec.dilation) == {1}
             and all(o * k <= n for o, k, n in
                     zip(spec.output_size(x.shape[2:], kernel), kernel, x.shape[2:]))
-            and not np.isnan(x).any())
+            and not nan)
+
+
+def _has_negative_zero(x: np.ndarray) -> bool:
+    """Whether ``x`` holds a -0.0 (its bits are the integer minimum): one cheap pass."""
+    bits = x.view(np.int32 if x.dtype.itemsize == 4 else np.int64)
+    return bool((bits == np.iinfo(bits.dtype).min).any())
 
 
 def _tiled_argmax(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec,
                   out_size: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """``_argmax_taps`` without padding or NaN: plain strided views, ties to the first tap."""
-    taps = list(np.ndindex(*kernel))
-    best = x[(..., *spec.window(taps[0], out_size))].copy()
-    tap = np.zeros(best.shape, dtype=np.int64)
-    for t, offset in enumerate(taps[1:], start=1):
-        value = x[(..., *spec.window(offset, out_size))]
-        take = value > best
-        np.copyto(best, value, where=take)
-        tap[take] = t
+    """``_argmax_taps`` without padding, NaN or -0.0: plain strided views, ties to the first.
+
+    ``np.maximum`` gives the maximum's bits exactly here (equal numbers have equal bits once
+    -0.0 is ruled out), and the first tap equal to it is the argmax.
+    """
+    views = [x[(..., *spec.window(offset, out_size))] for offset in np.ndindex(*kernel)]
+    best = np.maximum(views[0], views[-1])
+    for value in views[1:-1]:
+        np.maximum(best, value, out=best)
+    number = _tap_dtype(kernel)
+    tap = np.zeros(best.shape, dtype=number) if len(views) == 1 else number(len(views) - 1)
+    for t in range(len(views) - 2, -1, -1):      # the outermost select is the first maximum
+        tap = np.where(views[t] == best, number(t), tap)   # (faster than copyto's where=)
     return best, tap
 
 
@@ -63,10 +93,15 @@ def _scatter_taps(grad_output: np.ndarray, tap: np.ndarray, kernel: tuple[int, .
     """The backward of the max: each window's gradient goes to its argmax tap."""
     out_size = grad_output.shape[2:]
     if tiled:  # windows do not overlap: plain assignment, no padding to crop
-        grad_input = np.zeros(in_shape, dtype=grad_output.dtype)
+        covered = tuple(o * k for o, k in zip(out_size, kernel))
+        exact = covered == tuple(in_shape[2:])       # then every element is written below
+        grad_input = (np.empty if exact else np.zeros)(in_shape, dtype=grad_output.dtype)
+        # The gradient where the tap won, else +0.0, as integer bits: bits * True are the
+        # bits (NaN and -0.0 included), bits * False is +0.0; one pass per tap, no temporary.
+        bits = np.int32 if grad_output.dtype.itemsize == 4 else np.int64
+        g_bits, gi_bits = np.ascontiguousarray(grad_output).view(bits), grad_input.view(bits)
         for t, offset in enumerate(np.ndindex(*kernel)):
-            grad_input[(..., *spec.window(offset, out_size))] = np.where(
-                tap == t, grad_output, 0)
+            np.multiply(g_bits, tap == t, out=gi_bits[(..., *spec.window(offset, out_size))])
         return grad_input
     grad_padded = np.zeros((*in_shape[:2], *spec.padded_size(in_shape[2:])),
                            dtype=grad_output.dtype)
@@ -93,6 +128,28 @@ def _flat_indices(tap: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec,
     return np.where(tap < 0, -1, flat)  # a window that meets only padding has no argmax
 
 
+def _numpy_argmax(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec, nan: bool,
+                  tiled: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The NumPy path's max and argmax tap; plain strided views where the windows tile."""
+    if tiled and not _has_negative_zero(x):
+        return _tiled_argmax(x, kernel, spec, spec.output_size(x.shape[2:], kernel))
+    return _argmax_taps(x, kernel, spec, nan)
+
+
+def _compiled_kernels() -> ModuleType | None:
+    """The numba loops (:mod:`._pool_compiled`, imported on first use), or ``None``.
+
+    ``None`` without numba or after ``convlens.conv.compiled.set_enabled(False)``: then the
+    NumPy path runs, with the same results.
+    """
+    global _kernels
+    if not compiled.available():
+        return None
+    if _kernels is None:
+        _kernels = importlib.import_module("._pool_compiled", __package__)
+    return _kernels
+
+
 def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  # noqa: A002
                 dilation=1, ceil_mode: bool = False, return_indices: bool = False):
     """The shared body of max_pool1d/2d/3d; see :func:`max_pool2d`."""
@@ -101,19 +158,29 @@ def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  #
                                                          dilation)
     spec = common.window_spec(op, x.shape, kernel, stride, pairs, dilation, bool(ceil_mode),
                               x.dtype.itemsize)
-    tiled = _is_tiled(x._data, kernel, spec)
-    if tiled:  # the common 2x2 stride-2 case, without the padding and NaN bookkeeping
-        out, tap = _tiled_argmax(x._data, kernel, spec, spec.output_size(x.shape[2:], kernel))
-    else:
-        out, tap = _argmax_taps(x._data, kernel, spec)
+    data = x._data
+    nan = bool(np.isnan(data).any())
+    tiled = _is_tiled(data, kernel, spec, nan)
+    kernels = _compiled_kernels()
+    if kernels is not None:
+        out, index = kernels.max_pool(data, kernel, spec.stride, spec.dilation, spec.padding,
+                                      spec.output_size(x.shape[2:], kernel), nan)
 
-    def backward(grad_output):
-        return (_scatter_taps(grad_output, tap, kernel, spec, x.shape, tiled),)
+        def backward(grad_output):
+            return (kernels.scatter(grad_output, index, x.shape, tiled),)
+    else:
+        out, tap = _numpy_argmax(data, kernel, spec, nan, tiled)
+
+        def backward(grad_output):
+            return (_scatter_taps(grad_output, tap, kernel, spec, x.shape, tiled),)
 
     y = common.unbatch(Tensor._from_op(out, (x,), backward, f"MaxPool{nd}d"), unbatched)
     if not return_indices:
         return y
-    indices = _flat_indices(tap, kernel, spec, x.shape[2:])
+    if kernels is not None:
+        indices = index.astype(np.int64)   # a copy (the backward keeps ``index``), as torch's
+    else:
+        indices = _flat_indices(tap, kernel, spec, x.shape[2:])
     return y, Tensor(indices[0] if unbatched else indices)
 
 
