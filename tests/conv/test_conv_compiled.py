@@ -124,21 +124,6 @@ def test_results_repeat_bit_for_bit_at_a_thread_count(out_channels):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
-@needs_numba
-@pytest.mark.parametrize("kernel, stride, padding, dilation",
-                         [((2, 2), (2, 2), (0, 0), (1, 1)), ((3, 3), (2, 1), (1, 1), (1, 2))])
-def test_max_pool_kernel_matches_torch(kernel, stride, padding, dilation):
-    x = np.random.default_rng(3).standard_normal((2, 3, 11, 10))
-    x[0, 0, 0, 0] = np.nan
-    out, argmax = compiled.max_pool2d(x, kernel, stride, padding, dilation)
-    want, index = torch.nn.functional.max_pool2d(torch.from_numpy(x), kernel, stride, padding,
-                                                 dilation, return_indices=True)
-    np.testing.assert_array_equal(out, want.numpy())
-    Wp = x.shape[3] + 2 * padding[1]
-    rows, cols = argmax // Wp - padding[0], argmax % Wp - padding[1]
-    np.testing.assert_array_equal(rows * x.shape[3] + cols, index.numpy())
-
-
 def test_set_num_threads_limits_blas_and_checks_its_argument():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     previous = cl.get_num_threads()

@@ -18,7 +18,7 @@ LLVM from vectorizing them (8x slower, measured).
 
 from __future__ import annotations
 
-from numba import njit, prange
+from numba import njit
 
 
 @njit(cache=True)
@@ -176,28 +176,3 @@ def grad_weight_flat(gyp, xp, Wp, dh, dw, groups, L, acc):  # pragma: no cover -
                 grad, plane = gyp[n, o, :L], xp[n, channel]
                 for p in range(KH):
                     _row_of_dots(acc[o, c, p], grad, plane, p * dh * Wp, dw, L)
-
-
-@njit(parallel=True, cache=True)
-def max_pool(xp, kh, kw, sh, sw, dh, dw, out, argmax):  # pragma: no cover - compiled
-    """Max over each window of xp (N, C, Hp, Wp) into out, and the flat index of the winner.
-
-    The first maximum in row-major window order wins, and NaN wins over numbers (as torch).
-    """
-    N, C, Ho, Wo = out.shape
-    Wp = xp.shape[3]
-    for job in prange(N * C):
-        n, c = job // C, job % C
-        x = xp[n, c]
-        for i in range(Ho):
-            for j in range(Wo):
-                best = x[i * sh, j * sw]
-                where = i * sh * Wp + j * sw
-                for p in range(kh):
-                    for q in range(kw):
-                        row, col = i * sh + p * dh, j * sw + q * dw
-                        value = x[row, col]
-                        if value > best or (value != value and best == best):
-                            best, where = value, row * Wp + col
-                out[n, c, i, j] = best
-                argmax[n, c, i, j] = where

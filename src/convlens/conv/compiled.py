@@ -225,28 +225,3 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
                              _padded(x, spec, layout).reshape(N, C, -1), layout.padded[1],
                              *layout.steps[2:], spec.groups, layout.L, acc)
     return acc.astype(x.dtype).reshape(w_shape)
-
-
-def max_pool2d(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
-               padding: tuple[int, int], dilation: tuple[int, int]
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """Max pooling of (N, C, H, W) with the flat index (into the padded plane) of each winner.
-
-    Padding is with -inf, so a padded cell never wins; the output size is floor mode
-    (``ceil_mode`` is the caller's business: pad the far side further). A fast path for
-    ``functional`` pooling; it returns ``(out, argmax)``, argmax as int64 over ``Hp * Wp``.
-    """
-    kernels = require()
-    pads = tuple((p, p) for p in padding)
-    xp = np.ascontiguousarray(pad(x, pads, value=-np.inf))
-    Hp, Wp = xp.shape[2:]
-    size = [(n - d * (k - 1) - 1) // s + 1
-            for n, k, s, d in zip((Hp, Wp), kernel, stride, dilation)]
-    out = np.empty((*x.shape[:2], *size), dtype=x.dtype)
-    argmax = np.empty(out.shape, dtype=np.int64)
-    import numba
-
-    numba.set_num_threads(1)
-    kernels.max_pool(xp, kernel[0], kernel[1], stride[0], stride[1], dilation[0], dilation[1],
-                     out, argmax)
-    return out, argmax
