@@ -14,6 +14,8 @@ same thread count:
   [0, 1] as float32, stack, classify in batches of convlens's size under ``model.eval()`` and
   ``torch.no_grad()``, softmax, print the same TSV rows. Both use the same weights (the run's
   model, copied into the torch twin through the state_dict);
+- loading only: listing the folder, reading every file and stacking the inputs (convlens's
+  ``expand_inputs`` and ``load_input``, as ``predict`` calls them, against the torch loop);
 - model only: the forward (and softmax) of the same stacked images in the same batches.
 
 Both sides must predict the same class for every file (checked; the agreement is printed).
@@ -43,7 +45,7 @@ from train_vs_torch import torch_model
 import convlens as cl
 from convlens import cli
 from convlens import functional as F
-from convlens.commands.predict import _BATCH
+from convlens.commands.predict import _BATCH, expand_inputs, load_input
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -80,14 +82,26 @@ def convlens_predict(run: str, images: str) -> str:
     return out.getvalue()
 
 
+def torch_load(images: str) -> tuple[list[str], np.ndarray]:
+    """The torch user's loading: list the folder, open each PNG, float32 in [0, 1], stack."""
+    files = sorted(os.path.join(images, name) for name in os.listdir(images)
+                   if name.lower().endswith(".png"))
+    return files, np.stack([np.asarray(Image.open(path), dtype=np.float32)[None]
+                            / np.float32(255) for path in files])
+
+
+def convlens_load(images: str) -> np.ndarray:
+    """What ``convlens predict`` does before the model: expand the folder, load every file
+    (``--invert auto``, as for a run trained on mnist-5k), stack."""
+    files = [path for path, _ in expand_inputs([images])]
+    return np.stack([load_input(path, (1, 28, 28), "auto")[0] for path in files])
+
+
 def torch_predict(model: torch.nn.Module, images: str, classes: list[str]) -> str:
     """What a torch user writes for the same job, printing the same TSV rows."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        files = sorted(os.path.join(images, name) for name in os.listdir(images)
-                       if name.lower().endswith(".png"))
-        x = np.stack([np.asarray(Image.open(path), dtype=np.float32)[None] / np.float32(255)
-                      for path in files])
+        files, x = torch_load(images)
         model.eval()
         print("file\tclass\tprobability\tinverted")
         with torch.no_grad():
@@ -138,11 +152,15 @@ def measure(run: str, images: str, model, twin, x: np.ndarray, repeats: int) -> 
     end_to_end = interleaved({"convlens": lambda: convlens_predict(run, images),
                               "torch": lambda: torch_predict(twin, images, classes)},
                              repeats, block=1, budget_s=120.0)
+    loading = interleaved({"convlens": lambda: convlens_load(images),
+                           "torch": lambda: torch_load(images)},
+                          repeats, block=1, budget_s=60.0)
     forward = interleaved({"convlens": lambda: forward_convlens(model, x),
                            "torch": lambda: forward_torch(twin, x)},
                           repeats, block=3, budget_s=60.0)
     row = {}
-    for part, times in (("end_to_end", end_to_end), ("model_only", forward)):
+    for part, times in (("end_to_end", end_to_end), ("loading", loading),
+                        ("model_only", forward)):
         ours, theirs = (statistics.median(times[k]) for k in ("convlens", "torch"))
         row |= {f"{part}_convlens_ms": 1000 * ours, f"{part}_torch_ms": 1000 * theirs,
                 f"{part}_ratio": ours / theirs, f"{part}_repeats": len(times["convlens"])}
@@ -172,8 +190,9 @@ def main() -> None:
                                                             else v))
                               for k, v in model.state_dict().items()})
         twin.eval()
-        x = np.stack([np.asarray(Image.open(os.path.join(images, name)), dtype=np.float32)[None]
-                      / np.float32(255) for name in sorted(os.listdir(images))])
+        _, x = torch_load(images)
+        if not np.array_equal(convlens_load(images), x):
+            raise SystemExit("convlens and the torch script computed different inputs")
         check = agreement(run, images, model, twin, x)
         rows = []
         for busy in (False, True) if args.busy else (False,):
@@ -189,13 +208,14 @@ def main() -> None:
 
 def print_report(report: dict) -> None:
     check = report["agreement"]
-    print(f"agreement: same class on {check['same_class']}/{check['files']} files, same row "
-          f"text on {check['same_row_text']}/{check['files']}, max |p convlens - p torch| "
+    print(f"agreement: inputs bit-identical; same class on {check['same_class']}/"
+          f"{check['files']} files, same row text on {check['same_row_text']}/{check['files']}, "
+          f"max |p convlens - p torch| "
           f"{check['max_abs_probability_difference']:.2e}")
     print(f"{'load':>5} {'part':>10} {'convlens ms':>12} {'torch ms':>9} {'ratio':>6} "
           f"{'repeats':>7}")
     for r in report["rows"]:
-        for part in ("end_to_end", "model_only"):
+        for part in ("end_to_end", "loading", "model_only"):
             print(f"{r['load']:>5} {part:>10} {r[f'{part}_convlens_ms']:>12.1f} "
                   f"{r[f'{part}_torch_ms']:>9.1f} {r[f'{part}_ratio']:>6.2f} "
                   f"{r[f'{part}_repeats']:>7}")

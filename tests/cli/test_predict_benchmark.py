@@ -32,6 +32,6 @@ def test_predict_benchmark_runs_both_sides_and_classes_agree(tmp_path):
     assert check["max_abs_probability_difference"] < 1e-4
     (row,) = report["rows"]
     assert row["images"] == 50 and row["load"] == "quiet"
-    for part in ("end_to_end", "model_only"):
+    for part in ("end_to_end", "loading", "model_only"):
         assert row[f"{part}_convlens_ms"] > 0 and row[f"{part}_torch_ms"] > 0
-    assert "agreement: same class on 50/50 files" in done.stdout
+    assert "agreement: inputs bit-identical; same class on 50/50 files" in done.stdout
