@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from convlens.data.sample_file import light_background
+from convlens.data.image_folder import load_image
+from convlens.data.sample_file import light_background, load_sample
 
 # Values at and around the 0.5 threshold, so ties and rounding of the two-middle mean matter.
 EDGES = [0.0, 1.0, 0.5, float(np.nextafter(np.float32(0.5), 1)),
@@ -42,3 +43,31 @@ def test_light_background_on_digits():
     digit[0, 8:20, 12:16] = 1.0                  # a light stroke on black: not light
     assert light_background(digit) is False
     assert light_background(1.0 - digit) is True  # the same digit on white paper
+
+
+@pytest.mark.parametrize("shape, error, message", [
+    ((1, 0, 28), ValueError, r"image_size must be positive; got \(0, 28\)"),
+    ((1, 28.0, 28), TypeError, r"image_size must be an int or a tuple of 2 ints; got \(28.0, 28\)"),
+    ((1, True, 28), TypeError, r"image_size must be an int or a tuple of 2 ints"),
+])
+def test_load_sample_checks_the_image_size_as_load_image_does(tmp_path, shape, error, message):
+    Image = pytest.importorskip("PIL.Image")
+    path = str(tmp_path / "digit.png")
+    Image.fromarray(np.zeros((28, 28), np.uint8), "L").save(path)
+    with pytest.raises(error, match=message):
+        load_sample(path, shape, "auto")
+    with pytest.raises(error, match=message):
+        load_image(path, shape[1:], grayscale=True)
+
+
+def test_load_sample_reads_a_png_as_load_image_does(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    pixels = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    pixels[-1], pixels[:, 0], pixels[:, -1] = 0, 0, 0
+    pixels[0] = 255    # a light top row but a mostly dark border: not inverted
+    path = str(tmp_path / "digit.png")
+    Image.fromarray(pixels, "L").save(path)
+    sample, inverted = load_sample(path, (1, 28, 28), "auto")
+    assert not inverted and sample.dtype == np.float32 and sample.shape == (1, 28, 28)
+    np.testing.assert_array_equal(sample, pixels[None].astype(np.float32) / np.float32(255))
+    np.testing.assert_array_equal(sample, load_image(path, (28, 28), grayscale=True))

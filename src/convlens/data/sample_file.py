@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validate
+
 INVERT_CHOICES = ("auto", "yes", "no")
 
 
@@ -37,6 +39,14 @@ def light_background(pixels: np.ndarray) -> bool:
         low, high = np.partition(border, (half - 1, half))[half - 1:half + 1]
         middle = (low + high) / 2
     return bool(middle > 0.5)
+
+
+def _image_size(size: tuple[int, ...]) -> tuple[int, int]:
+    """``size`` checked as load_image's ``image_size``, plain positive ints answered first
+    (predict loads many files of one shape)."""
+    if len(size) == 2 and type(size[0]) is int and type(size[1]) is int and min(size) >= 1:
+        return size
+    return _validate.int_tuple(size, 2, "image_size")
 
 
 def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[np.ndarray, bool]:
@@ -76,8 +86,8 @@ def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[
         return sample, False
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise ValueError(f"image files need a model with a (1 or 3, H, W) input; got {shape}")
-    from .image_folder import load_image
+    from .image_folder import read_checked
 
-    pixels = load_image(path, image_size=shape[1:], grayscale=shape[0] == 1)
+    pixels = read_checked(path, _image_size(tuple(shape[1:])), bool(shape[0] == 1))
     flip = invert == "yes" or (invert == "auto" and shape[0] == 1 and light_background(pixels))
     return (1.0 - pixels if flip else pixels), flip
