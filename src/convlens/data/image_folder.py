@@ -63,10 +63,16 @@ def load_image(path: str | os.PathLike, image_size: Sequence[int] | None = None,
         If the file is not a readable image, or has more than
         :data:`convlens.image.io.MAX_PIXELS` pixels to decode (checked from its header).
     """
+    size = None if image_size is None else _validate.int_tuple(image_size, 2, "image_size")
+    return read_checked(path, size, _checks.boolean(grayscale, "grayscale"))
+
+
+def read_checked(path: str | os.PathLike, size: tuple[int, int] | None,
+                 gray: bool) -> np.ndarray:
+    """:func:`load_image` with its arguments already checked: ``size`` a tuple of two positive
+    ints or None, ``gray`` a bool (``convlens predict`` checks them once, not per file)."""
     from ..image import read_image
 
-    size = None if image_size is None else _validate.int_tuple(image_size, 2, "image_size")
-    gray = _checks.boolean(grayscale, "grayscale")
     pixels = read_image(path, reduce_to=size)   # (H, W) or (H, W, 3), float64, reduced
     pixels = pixels.astype(np.float32) / np.float32(255.0)
     if pixels.ndim == 3 and gray:
