@@ -40,7 +40,7 @@ from .padding import pad
 # (LeNet's first layer has 6, a depthwise layer 1): BLAS is slow on matrices that thin.
 FLAT_BELOW = 8
 
-_CHUNK_BYTES = 8 << 20      # im2col columns per chunk of samples: they stay in the L3 cache
+_CHUNK_BYTES = 8 << 20      # grad_input's columns per chunk of samples: they stay in L3 cache
 
 _enabled = True
 _kernels: ModuleType | None = None
