@@ -31,10 +31,11 @@ from types import ModuleType
 import numpy as np
 
 from . import gemm
+from ._columns import chunk_rows, flat_plan, output_to_flat, zero_pad
 from .capabilities import Capabilities
 from .context import ConvContext
 from .geometry import ConvSpec
-from .padding import pad
+from .padding import pad_adjoint
 
 # Output channels per group below which a stride-1 pass runs as a flat direct convolution
 # (LeNet's first layer has 6, a depthwise layer 1): BLAS is slow on matrices that thin.
@@ -142,27 +143,13 @@ class _Layout:
 
 def _padded(x: np.ndarray, spec: ConvSpec, layout: _Layout) -> np.ndarray:
     """Zero-padded, contiguous, 4-D (N, C, Hp, Wp)."""
-    return np.ascontiguousarray(pad(x, spec.padding)).reshape(*x.shape[:2], *layout.padded)
-
-
-def _chunks(rows_bytes: int, batch: int) -> list[tuple[int, int]]:
-    per = max(1, min(batch, _CHUNK_BYTES // max(rows_bytes, 1)))
-    return [(start, min(start + per, batch)) for start in range(0, batch, per)]
+    return np.ascontiguousarray(zero_pad(x, spec)).reshape(*x.shape[:2], *layout.padded)
 
 
 def _grad_rows(grad_output: np.ndarray, layout: _Layout) -> np.ndarray:
     """(O, N * P): grad_output with the output channels first."""
     N, O = grad_output.shape[:2]
     return np.ascontiguousarray(grad_output.reshape(N, O, -1).transpose(1, 0, 2)).reshape(O, -1)
-
-
-def _zero_filled_rows(grad_output: np.ndarray, layout: _Layout) -> np.ndarray:
-    """(N, O, Ho * Wp): grad_output in the flat layout, zeros in the thrown-away columns."""
-    N, O = grad_output.shape[:2]
-    Ho, Wo = layout.out
-    gyp = np.zeros((N, O, Ho, layout.padded[1]), dtype=grad_output.dtype)
-    gyp[..., :Wo] = grad_output.reshape(N, O, Ho, Wo)
-    return gyp.reshape(N, O, -1)
 
 
 def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
@@ -202,13 +189,14 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
         gx = np.zeros((N, C, *layout.padded), dtype=grad_output.dtype)
         gy, P = _grad_rows(grad_output, layout), layout.out[0] * layout.out[1]
         filters_t = w.reshape(G, O // G, -1).transpose(0, 2, 1)           # (G, CgK, Og)
-        for start, stop in _chunks(filters_t.shape[1] * G * P * w.itemsize, N):
+        per = chunk_rows(filters_t.shape[1] * G * P * w.itemsize, _CHUNK_BYTES)
+        for start in range(0, N, per):
+            stop = min(start + per, N)
             rows = gy[:, start * P:stop * P].reshape(G, O // G, -1)
             cols = np.matmul(filters_t, rows).reshape(-1, stop - start, P)
             kernels.col2im(cols, *layout.geometry(), start, gx)
-    gx = gx.reshape(N, C, *spec.padded_size(tuple(x_shape[2:])))
-    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(spec.padding, x_shape[2:]))
-    return np.ascontiguousarray(gx[(..., *inner)])     # the adjoint of zero padding: a crop
+    return pad_adjoint(gx.reshape(N, C, *spec.padded_size(tuple(x_shape[2:]))), spec.padding,
+                       "zeros")
 
 
 def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
@@ -221,7 +209,8 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
     layout = _Layout(x.shape, w_shape, spec)
     N, C = x.shape[:2]
     acc = np.zeros((w_shape[0], w_shape[1], *layout.kernel), dtype=np.float64)
-    kernels.grad_weight_flat(_zero_filled_rows(grad_output, layout),
+    plan = flat_plan(tuple(x.shape[2:]), tuple(w_shape[2:]), spec)
+    kernels.grad_weight_flat(output_to_flat(grad_output, plan, channels_first=False),
                              _padded(x, spec, layout).reshape(N, C, -1), layout.padded[1],
                              *layout.steps[2:], spec.groups, layout.L, acc)
     return acc.astype(x.dtype).reshape(w_shape)

@@ -138,9 +138,7 @@ def _flat_col2im_grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tup
             target = as_strided(buffer[start * C * L + offset:], shape=(stop - start, C, P),
                                 strides=(C * L * item, L * item, item))
             target += cols[:, t].transpose(1, 0, 2)
-    body = buffer[:N * C * L].reshape(N, C, *plan.padded)
-    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(spec.padding, x_shape[2:]))
-    return np.ascontiguousarray(body[(..., *inner)])
+    return pad_adjoint(buffer[:N * C * L].reshape(N, C, *plan.padded), spec.padding, "zeros")
 
 
 def flipped_weight(w: np.ndarray, groups: int) -> np.ndarray:

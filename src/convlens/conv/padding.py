@@ -47,8 +47,16 @@ def pad(x: np.ndarray, pairs: tuple[tuple[int, int], ...], mode: str = "zeros",
 
 
 def pad_adjoint(grad: np.ndarray, pairs: tuple[tuple[int, int], ...], mode: str) -> np.ndarray:
-    """Gradient of :func:`pad`: each padded cell's gradient goes back to the cell it copies."""
+    """Gradient of :func:`pad`: each padded cell's gradient goes back to the cell it copies.
+
+    For ``zeros`` padding that is a crop, done as one contiguous copy.
+    """
     lead = grad.ndim - len(pairs)
+    if mode == "zeros":
+        if all(lo == 0 and hi == 0 for lo, hi in pairs):
+            return grad
+        inner = tuple(slice(lo, grad.shape[lead + i] - hi) for i, (lo, hi) in enumerate(pairs))
+        return np.ascontiguousarray(grad[(..., *inner)])
     for axis_offset, (lo, hi) in enumerate(pairs):
         if lo == 0 and hi == 0:
             continue
@@ -56,10 +64,9 @@ def pad_adjoint(grad: np.ndarray, pairs: tuple[tuple[int, int], ...], mode: str)
         n = grad.shape[axis] - lo - hi
         g = np.moveaxis(grad, axis, -1)
         out = g[..., lo:lo + n].copy()
-        if mode != "zeros":
-            # source index of every padded position, e.g. reflect: [2, 1 | 0, 1, 2, 3 | 2, 1]
-            source = np.pad(np.arange(n), (lo, hi), mode=_NUMPY_MODE[mode])
-            for position in (*range(lo), *range(lo + n, lo + n + hi)):
-                out[..., source[position]] += g[..., position]
+        # source index of every padded position, e.g. reflect: [2, 1 | 0, 1, 2, 3 | 2, 1]
+        source = np.pad(np.arange(n), (lo, hi), mode=_NUMPY_MODE[mode])
+        for position in (*range(lo), *range(lo + n, lo + n + hi)):
+            out[..., source[position]] += g[..., position]
         grad = np.moveaxis(out, -1, axis)
     return grad
