@@ -41,14 +41,6 @@ def light_background(pixels: np.ndarray) -> bool:
     return bool(middle > 0.5)
 
 
-def _image_size(size: tuple[int, ...]) -> tuple[int, int]:
-    """``size`` checked as load_image's ``image_size``, plain positive ints answered first
-    (predict loads many files of one shape)."""
-    if len(size) == 2 and type(size[0]) is int and type(size[1]) is int and min(size) >= 1:
-        return size
-    return _validate.int_tuple(size, 2, "image_size")
-
-
 def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[np.ndarray, bool]:
     """One sample of ``shape`` from an image or .npy file, and whether it was inverted.
 
@@ -88,6 +80,7 @@ def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[
         raise ValueError(f"image files need a model with a (1 or 3, H, W) input; got {shape}")
     from .image_folder import read_checked
 
-    pixels = read_checked(path, _image_size(tuple(shape[1:])), bool(shape[0] == 1))
+    pixels = read_checked(path, _validate.int_tuple(tuple(shape[1:]), 2, "image_size"),
+                          bool(shape[0] == 1))
     flip = invert == "yes" or (invert == "auto" and shape[0] == 1 and light_background(pixels))
     return (1.0 - pixels if flip else pixels), flip

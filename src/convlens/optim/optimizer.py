@@ -355,7 +355,7 @@ def sub_scaled_(p: Tensor, update: np.ndarray, alpha: Any, scratch: bool = True)
     if alpha != 1:
         update = np.multiply(update, np.asarray(alpha, dtype), out=update if scratch else None)
     np.subtract(p._data, update, out=p._data)
-    p._counter[0] += 1  # the write bumps the version counter, as Tensor._assign does
+    p._version += 1  # the write bumps the version counter, as Tensor._assign does
 
 
 def scale_(p: Tensor, factor: Any) -> None:
@@ -366,7 +366,7 @@ def scale_(p: Tensor, factor: Any) -> None:
         p.mul_(factor)
         return
     np.multiply(p._data, np.asarray(factor, dtype), out=p._data)
-    p._counter[0] += 1
+    p._version += 1
 
 
 def _is_count(array: np.ndarray) -> bool:
