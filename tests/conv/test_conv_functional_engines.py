@@ -84,13 +84,13 @@ def test_unbatched_and_empty_batch(algorithm):
 def test_training_step_reuses_the_forward_choice():
     """Backward runs the engine forward chose, with what forward saved."""
     rng = np.random.default_rng(3)
-    x = cl.tensor(rng.standard_normal((2, 4, 40, 40)), requires_grad=True)
-    w = cl.tensor(rng.standard_normal((4, 4, 11, 11)), requires_grad=True)
-    assert conv.explain(x.shape, w.shape, padding=5, requires_grad=True,
+    x = cl.tensor(rng.standard_normal((2, 4, 64, 64)), requires_grad=True)
+    w = cl.tensor(rng.standard_normal((4, 4, 21, 21)), requires_grad=True)
+    assert conv.explain(x.shape, w.shape, padding=10, requires_grad=True,
                         dtype="float64").choice == "fft"
-    F.conv2d(x, w, padding=5).sum().backward()
+    F.conv2d(x, w, padding=10).sum().backward()
     gx, gw = x.grad.numpy().copy(), w.grad.numpy().copy()
     x.grad = w.grad = None
-    F.conv2d(x, w, padding=5, algorithm="direct").sum().backward()
+    F.conv2d(x, w, padding=10, algorithm="direct").sum().backward()
     np.testing.assert_allclose(gx, x.grad.numpy(), rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(gw, w.grad.numpy(), rtol=1e-9, atol=1e-9)

@@ -10,6 +10,8 @@ Features
 --------
 jmac      multiply-adds of a flat forward or grad_input, thrown-away columns included
 jwmac     multiply-adds of a flat grad_weight (vectorized dot products)
+jloop     inner loops the flat passes start (per sample, block of channels, taps and
+          positions): what makes short rows, as in small 1-D layers, slow per multiply-add
 jcol      column elements added back by col2im
 jcall     fixed overhead per compiled call (dispatch, argument checks, output reshapes)
 """
@@ -23,10 +25,12 @@ from .geometry import ConvSpec
 
 # Seconds per unit, on the same scale as the other engines' constants: each was fitted so that
 # the estimate equals gemm's estimate for the same pass times the compiled/gemm time ratio
-# measured interleaved on one thread (13 layer shapes x 3 passes; docs/performance.md,
-# "The compiled engine"). Timing the engines alone would mix in the machine's load.
-CONSTANTS: dict[str, float] = {"jmac": 3.3e-11, "jwmac": 8.1e-11, "jcol": 2.4e-10,
-                               "jcall": 1.4e-05}
+# measured interleaved with a 2-thread budget, both inside ``for_work`` as in training (jmac,
+# jwmac, jloop, jcall: 13 flat layer shapes x 3 passes; jcol: 13 shapes on one thread before
+# the flat loops were register-blocked; docs/performance.md, "The compiled engine"). Timing
+# the engines alone would mix in the machine's load.
+CONSTANTS: dict[str, float] = {"jmac": 1.83e-11, "jwmac": 1.73e-11, "jloop": 3.9e-09,
+                               "jcol": 2.4e-10, "jcall": 6.1e-05}
 
 
 def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Counter:
@@ -45,9 +49,21 @@ def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -
         rows = math.prod(out[:-1]) * padded[-1]          # Ho * Wp: every output row, full width
         counts["jwmac" if pass_ == "grad_weight" else "jmac"] = N * O * w_shape[1] * K * rows
         counts["stream"] += item * N * O * rows
+        counts["jloop"] = _loops(N, G, O // G, w_shape[1], K, rows, math.prod(padded), pass_)
         return counts
     if pass_ != "grad_input":
         return gemm_features(x_shape, w_shape, spec, item, pass_)
     counts.update(flop=2 * N * O * w_shape[1] * K * P, jcol=N * C * K * P, out=N * O * P,
                   matrix=G * max(1, item * C * K * P * N // _CHUNK_BYTES))
     return counts
+
+
+def _loops(N: int, G: int, Og: int, Cg: int, K: int, rows: int, plane: int, pass_: str) -> int:
+    """Inner loops a flat pass starts: per sample and group, per block of four channels (and
+    per leftover channel), per block of four taps (or per tap) and per block of positions."""
+    from .compiled import FLAT_BLOCK
+
+    if pass_ == "grad_weight":                # rows of 4 output channels x each tap
+        return N * G * (Og // 4 * Cg * K + Og % 4 * -(-Cg * K // 4))
+    channels, taps, length = (Og, Cg * K, rows) if pass_ == "forward" else (Cg, Og * K, plane)
+    return N * G * (channels // 4 + channels % 4) * -(-taps // 4) * -(-length // FLAT_BLOCK)

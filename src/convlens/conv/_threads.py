@@ -56,23 +56,47 @@ def set_num_threads(num_threads: int | None) -> None:
         _pool = None
 
 
-def run_chunks(work: Callable[[int, int], None], total: int, per_chunk: int) -> None:
-    """Call ``work(start, stop)`` over ``range(total)`` in chunks of ``per_chunk``, in parallel.
+def budget() -> int:
+    """The thread budget set by :func:`set_num_threads` (default: all cores), even inside
+    :func:`for_work`: for work split into chunks on this module's pool, which hands a chunk to
+    whichever thread is free and never spins while it waits."""
+    return _num_threads if _num_threads is not None else _cores()
 
-    ``work`` must write disjoint outputs for disjoint ranges.
+
+def run_chunks(work: Callable[[int, int], None], total: int, per_chunk: int,
+               threads: int | None = None) -> None:
+    """Call ``work(start, stop)`` over ``range(total)`` in chunks of ``per_chunk``, in parallel
+    on ``threads`` threads (default :func:`get_num_threads`), the calling thread among them.
+
+    ``work`` must write disjoint outputs for disjoint ranges. Each thread takes the next chunk
+    when it is free, so a thread slowed by other load on its core does fewer chunks.
     """
     global _pool
     bounds = [(start, min(start + per_chunk, total)) for start in range(0, total, per_chunk)]
-    threads = min(get_num_threads(), len(bounds))
+    threads = min(get_num_threads() if threads is None else threads, len(bounds))
     if threads <= 1:
         for start, stop in bounds:
             work(start, stop)
         return
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=get_num_threads(),
+        _pool = ThreadPoolExecutor(max_workers=budget(),
                                    thread_name_prefix="convlens-conv")
-    for future in [_pool.submit(work, start, stop) for start, stop in bounds]:
-        future.result()
+    chunks, lock = iter(bounds), threading.Lock()
+
+    def drain() -> None:
+        while True:
+            with lock:
+                chunk = next(chunks, None)
+            if chunk is None:
+                return
+            work(*chunk)
+
+    helpers = [_pool.submit(drain) for _ in range(threads - 1)]
+    try:
+        drain()
+    finally:
+        for helper in helpers:
+            helper.result()
 
 
 def parallel_copy(source: np.ndarray) -> np.ndarray:

@@ -25,12 +25,13 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import math
 from collections.abc import Iterator
 from types import ModuleType
 
 import numpy as np
 
-from . import gemm
+from . import _threads, gemm
 from ._columns import chunk_rows, flat_plan, output_to_flat, zero_pad
 from .capabilities import Capabilities
 from .context import ConvContext
@@ -39,9 +40,18 @@ from .padding import pad_adjoint
 
 # Output channels per group below which a stride-1 pass runs as a flat direct convolution
 # (LeNet's first layer has 6, a depthwise layer 1): BLAS is slow on matrices that thin.
-FLAT_BELOW = 8
+FLAT_BELOW = 32
+# Output positions per inner loop of a flat forward or grad_input: the four output rows being
+# summed (4 KiB in float32) stay in L1 cache.
+FLAT_BLOCK = 256
 
 _CHUNK_BYTES = 8 << 20      # grad_input's columns per chunk of samples: they stay in L3 cache
+# Multiply-adds below which a flat pass is not split between threads (about 0.1 ms on one
+# core): a hand-off to another thread costs tens of microseconds.
+_CHUNK_WORK = 2_000_000
+# grad_weight sums its chunks in order; their number is fixed so that the sum's bits do not
+# depend on the thread count.
+_WEIGHT_PARTS = 2
 
 _enabled = True
 _kernels: ModuleType | None = None
@@ -152,6 +162,32 @@ def _grad_rows(grad_output: np.ndarray, layout: _Layout) -> np.ndarray:
     return np.ascontiguousarray(grad_output.reshape(N, O, -1).transpose(1, 0, 2)).reshape(O, -1)
 
 
+def _taps(group_channels: int, plane: int, layout: _Layout, sign: int = 1,
+          start: int = 0) -> np.ndarray:
+    """Offsets (uint64) of every (channel, kernel row, kernel column) tap of a group:
+    ``start + channel * plane + sign * (row * dh * Wp + column * dw)``."""
+    (KH, KW), Wp, (dh, dw) = layout.kernel, layout.padded[1], layout.steps[2:]
+    within = (np.arange(KH)[:, None] * dh * Wp + np.arange(KW)[None, :] * dw).ravel()
+    offsets = start + np.arange(group_channels)[:, None] * plane + sign * within[None, :]
+    return offsets.ravel().astype(np.uint64)
+
+
+def _over_samples(run, N: int, work_per_sample: int, parts: int | None = None
+                  ) -> list[tuple[int, int]]:
+    """Call ``run(start, stop)`` over chunks of samples, on the engine's threads.
+
+    By default there is one chunk per thread (each one thread hand-off, at least
+    :data:`_CHUNK_WORK` multiply-adds). With ``parts`` the chunks depend on the shapes only,
+    never on the thread count, so a sum over them gives the same bits on any number of
+    threads. Returns the chunks, in order.
+    """
+    most = max(1, N * work_per_sample // _CHUNK_WORK)
+    count = min(N, most, parts if parts is not None else _threads.budget())
+    per = -(-N // count)
+    _threads.run_chunks(run, N, per, threads=_threads.budget())
+    return [(start, min(start + per, N)) for start in range(0, N, per)]
+
+
 def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
             ctx: ConvContext | None = None) -> np.ndarray:
     """Cross-correlate ``x`` (N, C, *S) with ``w`` (O, C/G, *K); returns (N, O, *S_out)."""
@@ -160,11 +196,19 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
     if not is_flat(w.shape, spec):     # gemm's flat-layout im2col was as fast as compiled loops
         return gemm.forward(x, w, spec)
     layout = _Layout(x.shape, w.shape, spec)
-    N, O = x.shape[0], w.shape[0]
-    (Ho, Wo), Wp = layout.out, layout.padded[1]
+    (N, C), O, G = x.shape[:2], w.shape[0], spec.groups
+    (Ho, Wo), Wp, plane = layout.out, layout.padded[1], math.prod(layout.padded)
+    src = _padded(x, spec, layout).reshape(N, -1)
+    offsets = _taps(C // G, plane, layout)
+    weights = _lift(w, spec.nd).reshape(G, O // G, -1).transpose(0, 2, 1).copy()  # (G, T, Og)
     y = np.empty((N, O, Ho, Wp), dtype=x.dtype)
-    kernels.forward_flat(_padded(x, spec, layout).reshape(N, x.shape[1], -1), _lift(w, spec.nd),
-                         Wp, *layout.steps[2:], spec.groups, layout.L, y.reshape(N, O, -1))
+    flat = y.reshape(N, O, -1)
+
+    def run(start: int, stop: int) -> None:
+        kernels.correlate(src[start:stop], offsets, weights, (C // G) * plane, layout.L,
+                          FLAT_BLOCK, flat[start:stop])
+
+    _over_samples(run, N, O * offsets.size * layout.L)
     return np.ascontiguousarray(y[..., :Wo]).reshape(N, O, *layout.out[2 - spec.nd:])
 
 
@@ -177,14 +221,24 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
     w = w.astype(grad_output.dtype, copy=False)
     if is_flat(w.shape, spec):
         gx = np.empty((N, C, *layout.padded), dtype=grad_output.dtype)
-        Wp, (dh, dw) = layout.padded[1], layout.steps[2:]
+        Wp, (dh, dw), plane = layout.padded[1], layout.steps[2:], math.prod(layout.padded)
         margin = (layout.kernel[0] - 1) * dh * Wp + (layout.kernel[1] - 1) * dw
-        gyq = np.zeros((N, O, margin + layout.padded[0] * Wp), dtype=grad_output.dtype)
+        gyq = np.zeros((N, O, margin + plane), dtype=grad_output.dtype)
         Ho, Wo = layout.out
         rows = gyq[:, :, margin:margin + Ho * Wp].reshape(N, O, Ho, Wp)
         rows[..., :Wo] = grad_output.reshape(N, O, Ho, Wo)
-        kernels.grad_input_flat(gyq, _lift(w, spec.nd), Wp, dh, dw, G, margin,
-                                gx.reshape(N, C, -1))
+        # A correlation that reads grad_output at "pixel - tap offset": the taps are the
+        # output channels' kernel positions, counted back from the margin.
+        offsets = _taps(O // G, margin + plane, layout, sign=-1, start=margin)
+        weights = _lift(w, spec.nd).reshape(G, O // G, C // G, -1).transpose(0, 1, 3, 2)
+        weights = weights.reshape(G, -1, C // G).copy()                      # (G, T, Cg)
+        src, flat = gyq.reshape(N, -1), gx.reshape(N, C, -1)
+
+        def run(start: int, stop: int) -> None:
+            kernels.correlate(src[start:stop], offsets, weights, (O // G) * (margin + plane),
+                              plane, FLAT_BLOCK, flat[start:stop])
+
+        _over_samples(run, N, C * offsets.size * plane)
     else:
         gx = np.zeros((N, C, *layout.padded), dtype=grad_output.dtype)
         gy, P = _grad_rows(grad_output, layout), layout.out[0] * layout.out[1]
@@ -207,10 +261,21 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
     if not is_flat(w_shape, spec):     # gemm's products were as fast as compiled columns
         return gemm.grad_weight(grad_output, x, w_shape, spec)
     layout = _Layout(x.shape, w_shape, spec)
-    N, C = x.shape[:2]
-    acc = np.zeros((w_shape[0], w_shape[1], *layout.kernel), dtype=np.float64)
+    (N, C), O, G = x.shape[:2], w_shape[0], spec.groups
+    plane = math.prod(layout.padded)
     plan = flat_plan(tuple(x.shape[2:]), tuple(w_shape[2:]), spec)
-    kernels.grad_weight_flat(output_to_flat(grad_output, plan, channels_first=False),
-                             _padded(x, spec, layout).reshape(N, C, -1), layout.padded[1],
-                             *layout.steps[2:], spec.groups, layout.L, acc)
-    return acc.astype(x.dtype).reshape(w_shape)
+    grad = output_to_flat(grad_output, plan, channels_first=False)
+    src = _padded(x, spec, layout).reshape(N, -1)
+    offsets = _taps(C // G, plane, layout)
+    sums: dict[int, np.ndarray] = {}
+
+    def run(start: int, stop: int) -> None:
+        sums[start] = np.zeros((O, offsets.size), dtype=np.float64)
+        kernels.correlate_weights(grad[start:stop], layout.L, src[start:stop], offsets, G,
+                                  (C // G) * plane, sums[start])
+
+    chunks = _over_samples(run, N, O * offsets.size * layout.L, parts=_WEIGHT_PARTS)
+    total = sums[chunks[0][0]]
+    for start, _ in chunks[1:]:         # in sample order, whatever thread ran each chunk
+        total += sums[start]
+    return total.astype(x.dtype).reshape(w_shape)
