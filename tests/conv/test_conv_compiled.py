@@ -38,6 +38,9 @@ LAYERS = [   # (x_shape, w_shape, stride, padding, dilation, groups)
     ((2, 6, 30, 21), (9, 6, 3, 2), 1, (1, 2), (2, 1), 1),
     ((2, 8, 12, 12), (10, 4, 3, 3), 1, 1, 1, 2),          # 5 output channels per group
     ((3, 5, 300), (7, 5, 7), 1, 3, 2, 1),                 # 1-D, rows longer than a block
+    ((5, 4, 30), (6, 4, 4), 3, 2, 2, 1),                  # 1-D, samples in the rows, 3 phases
+    ((2, 3, 11, 10), (5, 3, 2, 3), (3, 2), 1, 1, 1),      # a stride larger than the kernel
+    ((2, 3, 9, 8), (33, 3, 3, 3), 2, 1, 1, 1),            # 33 channels: the column path
 ]
 
 

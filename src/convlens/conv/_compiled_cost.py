@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from ._flat import layout
 from .geometry import ConvSpec
 
 # Seconds per unit, on the same scale as the other engines' constants: each was fitted so that
@@ -46,10 +47,10 @@ def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -
     P = math.prod(out)
     counts = Counter(jcall=1, stream=item * N * C * math.prod(padded))
     if is_flat(tuple(w_shape), spec):
-        rows = math.prod(out[:-1]) * padded[-1]          # Ho * Wp: every output row, full width
-        counts["jwmac" if pass_ == "grad_weight" else "jmac"] = N * O * w_shape[1] * K * rows
-        counts["stream"] += item * N * O * rows
-        counts["jloop"] = _loops(N, G, O // G, w_shape[1], K, rows, math.prod(padded), pass_)
+        flat = layout(tuple(x_shape), tuple(w_shape), spec)
+        counts["jwmac" if pass_ == "grad_weight" else "jmac"] = flat.macs(pass_)
+        counts["stream"] += item * flat.samples * O * flat.Ho * flat.Wq
+        counts["jloop"] = flat.loops(pass_)
         return counts
     if pass_ != "grad_input":
         return gemm_features(x_shape, w_shape, spec, item, pass_)
@@ -57,13 +58,3 @@ def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -
                   matrix=G * max(1, item * C * K * P * N // _CHUNK_BYTES))
     return counts
 
-
-def _loops(N: int, G: int, Og: int, Cg: int, K: int, rows: int, plane: int, pass_: str) -> int:
-    """Inner loops a flat pass starts: per sample and group, per block of four channels (and
-    per leftover channel), per block of four taps (or per tap) and per block of positions."""
-    from .compiled import FLAT_BLOCK
-
-    if pass_ == "grad_weight":                # rows of 4 output channels x each tap
-        return N * G * (Og // 4 * Cg * K + Og % 4 * -(-Cg * K // 4))
-    channels, taps, length = (Og, Cg * K, rows) if pass_ == "forward" else (Cg, Og * K, plane)
-    return N * G * (channels // 4 + channels % 4) * -(-taps // 4) * -(-length // FLAT_BLOCK)

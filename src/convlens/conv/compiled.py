@@ -25,14 +25,14 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
-import math
 from collections.abc import Iterator
 from types import ModuleType
 
 import numpy as np
 
-from . import _threads, gemm
-from ._columns import chunk_rows, flat_plan, output_to_flat, zero_pad
+from . import _flat, _threads, gemm
+from ._columns import chunk_rows
+from ._flat import FlatLayout
 from .capabilities import Capabilities
 from .context import ConvContext
 from .geometry import ConvSpec
@@ -123,19 +123,13 @@ def _as_2d(spec: ConvSpec) -> tuple[int, int, int, int]:
     return stride[0], stride[1], dilation[0], dilation[1]
 
 
-def _lift(a: np.ndarray, nd: int) -> np.ndarray:
-    """A contiguous 4-D view: (N, C, L) becomes (N, C, 1, L)."""
-    a = np.ascontiguousarray(a)
-    return a[:, :, None, :] if nd == 1 else a
-
-
 def is_flat(w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
     """Whether the passes run as a flat direct convolution (see :data:`FLAT_BELOW`)."""
-    return set(spec.stride) == {1} and w_shape[0] // spec.groups < FLAT_BELOW
+    return w_shape[0] // spec.groups < FLAT_BELOW
 
 
 class _Layout:
-    """A pass's 2-D geometry: padded and output sizes, and the flat run length ``L``."""
+    """The column path's 2-D geometry: padded, output and kernel sizes, strides, dilations."""
 
     def __init__(self, x_shape: tuple[int, ...], w_shape: tuple[int, ...], spec: ConvSpec):
         lift = (1,) if spec.nd == 1 else ()
@@ -143,33 +137,16 @@ class _Layout:
         self.out = (*lift, *spec.output_size(tuple(x_shape[2:]), tuple(w_shape[2:])))
         self.kernel = (*lift, *w_shape[2:])
         self.steps = _as_2d(spec)
-        Ho, Wo = self.out
-        self.L = (Ho - 1) * self.padded[1] + Wo      # flat run covering every output row
 
     def geometry(self) -> tuple[int, ...]:
         """(KH, KW, sh, sw, dh, dw, Ho, Wo): the column kernels' arguments."""
         return (*self.kernel, *self.steps, *self.out)
 
 
-def _padded(x: np.ndarray, spec: ConvSpec, layout: _Layout) -> np.ndarray:
-    """Zero-padded, contiguous, 4-D (N, C, Hp, Wp)."""
-    return np.ascontiguousarray(zero_pad(x, spec)).reshape(*x.shape[:2], *layout.padded)
-
-
 def _grad_rows(grad_output: np.ndarray, layout: _Layout) -> np.ndarray:
     """(O, N * P): grad_output with the output channels first."""
     N, O = grad_output.shape[:2]
     return np.ascontiguousarray(grad_output.reshape(N, O, -1).transpose(1, 0, 2)).reshape(O, -1)
-
-
-def _taps(group_channels: int, plane: int, layout: _Layout, sign: int = 1,
-          start: int = 0) -> np.ndarray:
-    """Offsets (uint64) of every (channel, kernel row, kernel column) tap of a group:
-    ``start + channel * plane + sign * (row * dh * Wp + column * dw)``."""
-    (KH, KW), Wp, (dh, dw) = layout.kernel, layout.padded[1], layout.steps[2:]
-    within = (np.arange(KH)[:, None] * dh * Wp + np.arange(KW)[None, :] * dw).ravel()
-    offsets = start + np.arange(group_channels)[:, None] * plane + sign * within[None, :]
-    return offsets.ravel().astype(np.uint64)
 
 
 def _over_samples(run, N: int, work_per_sample: int, parts: int | None = None
@@ -195,62 +172,62 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
     w = w.astype(x.dtype, copy=False)
     if not is_flat(w.shape, spec):     # gemm's flat-layout im2col was as fast as compiled loops
         return gemm.forward(x, w, spec)
-    layout = _Layout(x.shape, w.shape, spec)
-    (N, C), O, G = x.shape[:2], w.shape[0], spec.groups
-    (Ho, Wo), Wp, plane = layout.out, layout.padded[1], math.prod(layout.padded)
-    src = _padded(x, spec, layout).reshape(N, -1)
-    offsets = _taps(C // G, plane, layout)
-    weights = _lift(w, spec.nd).reshape(G, O // G, -1).transpose(0, 2, 1).copy()  # (G, T, Og)
-    y = np.empty((N, O, Ho, Wp), dtype=x.dtype)
-    flat = y.reshape(N, O, -1)
+    flat = _flat.layout(tuple(x.shape), tuple(w.shape), spec)
+    src, offsets, out = flat.source(x), flat.taps, flat.output_buffer(x.dtype)
+    weights = w.reshape(flat.G, flat.Og, -1).transpose(0, 2, 1).copy()        # (G, T, Og)
 
     def run(start: int, stop: int) -> None:
-        kernels.correlate(src[start:stop], offsets, weights, (C // G) * plane, layout.L,
-                          FLAT_BLOCK, flat[start:stop])
+        kernels.correlate(src[start:stop], offsets, weights, flat.group_size, flat.L,
+                          FLAT_BLOCK, out[start:stop])
 
-    _over_samples(run, N, O * offsets.size * layout.L)
-    return np.ascontiguousarray(y[..., :Wo]).reshape(N, O, *layout.out[2 - spec.nd:])
+    _over_samples(run, flat.samples, flat.macs("forward") // flat.samples)
+    return flat.output(out)
 
 
 def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
                spec: ConvSpec, *, ctx: ConvContext | None = None) -> np.ndarray:
     """d loss / d x for ``forward``; ``grad_output`` is (N, O, *S_out)."""
     kernels = require()
-    layout = _Layout(x_shape, w.shape, spec)
-    N, C, O, G = x_shape[0], x_shape[1], w.shape[0], spec.groups
     w = w.astype(grad_output.dtype, copy=False)
     if is_flat(w.shape, spec):
-        gx = np.empty((N, C, *layout.padded), dtype=grad_output.dtype)
-        Wp, (dh, dw), plane = layout.padded[1], layout.steps[2:], math.prod(layout.padded)
-        margin = (layout.kernel[0] - 1) * dh * Wp + (layout.kernel[1] - 1) * dw
-        gyq = np.zeros((N, O, margin + plane), dtype=grad_output.dtype)
-        Ho, Wo = layout.out
-        rows = gyq[:, :, margin:margin + Ho * Wp].reshape(N, O, Ho, Wp)
-        rows[..., :Wo] = grad_output.reshape(N, O, Ho, Wo)
-        # A correlation that reads grad_output at "pixel - tap offset": the taps are the
-        # output channels' kernel positions, counted back from the margin.
-        offsets = _taps(O // G, margin + plane, layout, sign=-1, start=margin)
-        weights = _lift(w, spec.nd).reshape(G, O // G, C // G, -1).transpose(0, 1, 3, 2)
-        weights = weights.reshape(G, -1, C // G).copy()                      # (G, T, Cg)
-        src, flat = gyq.reshape(N, -1), gx.reshape(N, C, -1)
-
-        def run(start: int, stop: int) -> None:
-            kernels.correlate(src[start:stop], offsets, weights, (O // G) * (margin + plane),
-                              plane, FLAT_BLOCK, flat[start:stop])
-
-        _over_samples(run, N, C * offsets.size * plane)
-    else:
-        gx = np.zeros((N, C, *layout.padded), dtype=grad_output.dtype)
-        gy, P = _grad_rows(grad_output, layout), layout.out[0] * layout.out[1]
-        filters_t = w.reshape(G, O // G, -1).transpose(0, 2, 1)           # (G, CgK, Og)
-        per = chunk_rows(filters_t.shape[1] * G * P * w.itemsize, _CHUNK_BYTES)
-        for start in range(0, N, per):
-            stop = min(start + per, N)
-            rows = gy[:, start * P:stop * P].reshape(G, O // G, -1)
-            cols = np.matmul(filters_t, rows).reshape(-1, stop - start, P)
-            kernels.col2im(cols, *layout.geometry(), start, gx)
+        return _flat_grad_input(kernels, grad_output, w,
+                                _flat.layout(tuple(x_shape), tuple(w.shape), spec))
+    layout = _Layout(x_shape, w.shape, spec)
+    N, C, O, G = x_shape[0], x_shape[1], w.shape[0], spec.groups
+    gx = np.zeros((N, C, *layout.padded), dtype=grad_output.dtype)
+    gy, P = _grad_rows(grad_output, layout), layout.out[0] * layout.out[1]
+    filters_t = w.reshape(G, O // G, -1).transpose(0, 2, 1)               # (G, CgK, Og)
+    per = chunk_rows(filters_t.shape[1] * G * P * w.itemsize, _CHUNK_BYTES)
+    for start in range(0, N, per):
+        stop = min(start + per, N)
+        rows = gy[:, start * P:stop * P].reshape(G, O // G, -1)
+        cols = np.matmul(filters_t, rows).reshape(-1, stop - start, P)
+        kernels.col2im(cols, *layout.geometry(), start, gx)
     return pad_adjoint(gx.reshape(N, C, *spec.padded_size(tuple(x_shape[2:]))), spec.padding,
                        "zeros")
+
+
+def _flat_grad_input(kernels: ModuleType, grad_output: np.ndarray, w: np.ndarray,
+                     flat: FlatLayout) -> np.ndarray:
+    """grad_input of a flat layer: one correlation per phase, from that phase's taps."""
+    src = flat.grad_rows(grad_output, flat.margin).reshape(flat.samples, -1)
+    planes = np.empty((flat.samples, flat.C, flat.phases, flat.plane), grad_output.dtype)
+    by_position = w.reshape(flat.G, flat.Og, flat.Cg, -1)
+    for phase, (positions, offsets) in enumerate(flat.input_taps):
+        out = planes[:, :, phase]
+        if positions.size == 0:        # a stride larger than the kernel: pixels no tap reads
+            out[...] = 0
+            continue
+        weights = by_position[..., positions].transpose(0, 1, 3, 2).reshape(
+            flat.G, -1, flat.Cg).copy()                                     # (G, T, Cg)
+
+        def run(start: int, stop: int, out=out, offsets=offsets, weights=weights) -> None:
+            kernels.correlate(src[start:stop], offsets, weights,
+                              flat.Og * (flat.margin + flat.plane), flat.plane, FLAT_BLOCK,
+                              out[start:stop])
+
+        _over_samples(run, flat.samples, flat.C * offsets.size * flat.plane // flat.G)
+    return flat.input_grad(planes)
 
 
 def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
@@ -260,21 +237,17 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
     grad_output = grad_output.astype(x.dtype, copy=False)
     if not is_flat(w_shape, spec):     # gemm's products were as fast as compiled columns
         return gemm.grad_weight(grad_output, x, w_shape, spec)
-    layout = _Layout(x.shape, w_shape, spec)
-    (N, C), O, G = x.shape[:2], w_shape[0], spec.groups
-    plane = math.prod(layout.padded)
-    plan = flat_plan(tuple(x.shape[2:]), tuple(w_shape[2:]), spec)
-    grad = output_to_flat(grad_output, plan, channels_first=False)
-    src = _padded(x, spec, layout).reshape(N, -1)
-    offsets = _taps(C // G, plane, layout)
+    flat = _flat.layout(tuple(x.shape), tuple(w_shape), spec)
+    grad, src, offsets = flat.grad_rows(grad_output), flat.source(x), flat.taps
     sums: dict[int, np.ndarray] = {}
 
     def run(start: int, stop: int) -> None:
-        sums[start] = np.zeros((O, offsets.size), dtype=np.float64)
-        kernels.correlate_weights(grad[start:stop], layout.L, src[start:stop], offsets, G,
-                                  (C // G) * plane, sums[start])
+        sums[start] = np.zeros((flat.O, offsets.size), dtype=np.float64)
+        kernels.correlate_weights(grad[start:stop], flat.L, src[start:stop], offsets, flat.G,
+                                  flat.group_size, sums[start])
 
-    chunks = _over_samples(run, N, O * offsets.size * layout.L, parts=_WEIGHT_PARTS)
+    chunks = _over_samples(run, flat.samples, flat.macs("grad_weight") // flat.samples,
+                           parts=_WEIGHT_PARTS)
     total = sums[chunks[0][0]]
     for start, _ in chunks[1:]:         # in sample order, whatever thread ran each chunk
         total += sums[start]
