@@ -52,13 +52,15 @@ def col2im(cols, KH, KW, sh, sw, dh, dw, Ho, Wo, n0, gxp):  # pragma: no cover -
 
 
 @njit(fastmath={"contract"}, boundscheck=False, nogil=True, cache=True)
-def correlate(src, offsets, wt, group_size, L, block, out):  # pragma: no cover - compiled
-    """out[n, g * J + j, p] = sum over t of wt[g, t, j] * src[n, g * group_size + offsets[t] + p].
+def correlate(src, offsets, wt, group_size, L, block, row, width, out):  # pragma: no cover
+    """sum over t of wt[g, t, j] * src[n, g * group_size + offsets[t] + p], for every p < L,
+    into out[n, g * J + j], keeping the first ``width`` of every ``row`` positions.
 
     ``src`` (N, S) is one flat buffer per sample, ``offsets`` (T,) uint64 the taps' offsets in
-    a group, ``wt`` (G, T, J) the weights, ``out`` (N, G * J, >= L) written for every ``p < L``.
-    Channels go four at a time (then one at a time), taps four at a time (then one at a time),
-    positions ``block`` at a time.
+    a group, ``wt`` (G, T, J) the weights. Position ``p = i * row + c`` goes to ``i * width + c``
+    if ``c < width`` (the thrown-away columns are never stored). Channels go four at a time
+    (then one at a time), taps four at a time (then one at a time), positions ``block`` at a
+    time.
     """
     N = out.shape[0]
     G, T, J = wt.shape
@@ -112,8 +114,23 @@ def correlate(src, offsets, wt, group_size, L, block, out):  # pragma: no cover 
                                 a0[k] += w0 * x[o0 + k]
                         t += 1
                     for r in range(4 if four else 1):
-                        out[n, g * J + j + r, p0:p0 + nb] = acc[r, :nb]
+                        _store(acc[r], out[n, g * J + j + r], p0, int(nb), row, width)
                 j += 4 if four else 1
+
+
+@njit(boundscheck=False, nogil=True, cache=True)
+def _store(acc, out, p0, n, row, width):  # pragma: no cover - compiled
+    """out[i * width + c] = acc[k] for the positions p = p0 + k = i * row + c with c < width."""
+    if row == width:
+        out[p0:p0 + n] = acc[:n]
+        return
+    k, i, c = 0, p0 // row, p0 % row
+    while k < n:
+        run = min(row - c, n - k)
+        keep = min(run, width - c)
+        if keep > 0:
+            out[i * width + c:i * width + c + keep] = acc[k:k + keep]
+        k, i, c = k + run, i + 1, 0
 
 
 @njit(fastmath=True, boundscheck=False, nogil=True, cache=True)

@@ -144,15 +144,14 @@ class FlatLayout:
         return self.Cg * self.phases * self.plane
 
     def output_buffer(self, dtype) -> np.ndarray:
-        """(samples, O, Ho * Wq): what the forward loops write, first L per channel."""
-        return np.empty((self.samples, self.O, self.Ho * self.Wq), dtype=dtype)
+        """(samples, O, Ho * Wo): what the forward loops write (the real outputs only)."""
+        return np.empty((self.samples, self.O, self.Ho * self.Wo), dtype=dtype)
 
     def output(self, flat: np.ndarray) -> np.ndarray:
-        """The forward's (samples, O, Ho * Wq) as (N, O, *out)."""
-        rows = flat.reshape(self.samples, self.O, self.Ho, self.Wq)[..., :self.Wo]
+        """The forward's (samples, O, Ho * Wo) as (N, O, *out)."""
         if self.sample_rows:
-            return np.ascontiguousarray(rows[0].transpose(1, 0, 2))
-        return np.ascontiguousarray(rows).reshape(self.N, self.O, *self.out_size)
+            return np.ascontiguousarray(flat[0].reshape(self.O, self.N, self.Wo).transpose(1, 0, 2))
+        return flat.reshape(self.N, self.O, *self.out_size)
 
     def grad_rows(self, grad_output: np.ndarray, margin: int = 0) -> np.ndarray:
         """(samples, O, margin + plane): grad_output after ``margin`` zeros, laid out as the

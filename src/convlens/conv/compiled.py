@@ -178,7 +178,7 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
 
     def run(start: int, stop: int) -> None:
         kernels.correlate(src[start:stop], offsets, weights, flat.group_size, flat.L,
-                          FLAT_BLOCK, out[start:stop])
+                          FLAT_BLOCK, flat.Wq, flat.Wo, out[start:stop])
 
     _over_samples(run, flat.samples, flat.macs("forward") // flat.samples)
     return flat.output(out)
@@ -224,7 +224,7 @@ def _flat_grad_input(kernels: ModuleType, grad_output: np.ndarray, w: np.ndarray
         def run(start: int, stop: int, out=out, offsets=offsets, weights=weights) -> None:
             kernels.correlate(src[start:stop], offsets, weights,
                               flat.Og * (flat.margin + flat.plane), flat.plane, FLAT_BLOCK,
-                              out[start:stop])
+                              flat.plane, flat.plane, out[start:stop])
 
         _over_samples(run, flat.samples, flat.C * offsets.size * flat.plane // flat.G)
     return flat.input_grad(planes)
