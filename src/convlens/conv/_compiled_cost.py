@@ -1,10 +1,12 @@
 """The ``compiled`` engine's features for :mod:`convlens.conv.cost_model`.
 
-A pass is either a flat direct convolution (few output channels per group, stride 1; see
-:func:`convlens.conv.compiled.is_flat`), priced per multiply-add of its compiled loop, or
-otherwise gemm's forward and grad_weight (priced as gemm's) and a ``grad_input`` of BLAS
-products plus a compiled col2im, priced with gemm's ``flop`` and ``matrix`` constants plus a
-cost per column element added back. The compiled loops run on one thread.
+A pass is either a flat direct convolution (few output channels per group; see
+:func:`convlens.conv.compiled.is_flat`), priced per multiply-add and per inner loop of its
+compiled loops (their geometry is :class:`convlens.conv._flat.FlatLayout`'s), or otherwise
+gemm's forward and grad_weight (priced as gemm's) and a ``grad_input`` of BLAS products plus
+a compiled col2im, priced with gemm's ``flop`` and ``matrix`` constants plus a cost per column
+element added back. The flat constants were measured with the 2-thread budget the loops
+split over.
 
 Features
 --------
@@ -27,7 +29,7 @@ from .geometry import ConvSpec
 # Seconds per unit, on the same scale as the other engines' constants: each was fitted so that
 # the estimate equals gemm's estimate for the same pass times the compiled/gemm time ratio
 # measured interleaved with a 2-thread budget, both inside ``for_work`` as in training (jmac,
-# jwmac, jloop, jcall: 13 flat layer shapes x 3 passes; jcol: 13 shapes on one thread before
+# jwmac, jloop, jcall: 18 flat layer shapes x 3 passes; jcol: 13 shapes on one thread before
 # the flat loops were register-blocked; docs/performance.md, "The compiled engine"). Timing
 # the engines alone would mix in the machine's load.
 CONSTANTS: dict[str, float] = {"jmac": 1.83e-11, "jwmac": 1.73e-11, "jloop": 3.9e-09,

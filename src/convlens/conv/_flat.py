@@ -179,13 +179,13 @@ class FlatLayout:
         return taps
 
     def input_grad(self, phase_planes: np.ndarray) -> np.ndarray:
-        """(samples, C, phases, plane) back to grad_input (N, C, *in): every input pixel is in
+        """(phases, samples, C, plane) back to grad_input (N, C, *in): every input pixel is in
         exactly one phase plane; the padding's gradients are dropped."""
-        planes = phase_planes.reshape(self.samples, self.C, self.sh, self.sw, self.Hq, self.Wq)
+        planes = phase_planes.reshape(self.sh, self.sw, self.samples, self.C, self.Hq, self.Wq)
         grad = np.empty((self.N, self.C, *self.in_size), phase_planes.dtype)
         rows = self._as_rows(grad)
         for ph, pw, inside, pixels in self._pieces:
-            rows[:, :, pixels[0], pixels[1]] = planes[:, :, ph, pw, inside[0], inside[1]]
+            rows[:, :, pixels[0], pixels[1]] = planes[ph, pw, :, :, inside[0], inside[1]]
         return grad
 
 

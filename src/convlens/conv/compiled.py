@@ -2,13 +2,12 @@
 
 A layer with few channels (LeNet's, MNIST-1D's, depthwise ones) gives BLAS thin matrices, and
 the ``gemm`` engine spends most of its time in NumPy copies: one strided slice per kernel tap
-to build the columns (im2col) and, worse, one slice-add per tap to scatter ``grad_input``
-back (col2im). This engine computes ``grad_input``'s columns with BLAS and adds them back
-with a compiled loop (:mod:`convlens.conv._compiled_kernels`); its forward and
-``grad_weight`` are gemm's, whose im2col was measured as fast as a compiled one. Where the
-output channels per group are fewer than :data:`FLAT_BELOW` at stride 1 (LeNet's first
-layer, depthwise layers), BLAS would get matrices of a few rows, so all three passes are a
-compiled direct convolution over flat planes instead.
+to build the columns (im2col) and one slice-add per tap to scatter ``grad_input`` back
+(col2im). Where the output channels per group are fewer than :data:`FLAT_BELOW`, all three
+passes are a compiled direct convolution over flat planes (:mod:`convlens.conv._flat` lays
+them out, at any stride and dilation; :mod:`convlens.conv._compiled_kernels` has the
+register-blocked loops). Wider layers keep gemm's forward and ``grad_weight``, and compute
+``grad_input``'s columns with BLAS and add them back with a compiled col2im.
 
 numba is an optional extra (``pip install 'convlens[jit]'``). It is imported the first time the
 engine runs, never by ``import convlens``. Without it (or after ``set_enabled(False)``)
@@ -16,8 +15,12 @@ engine runs, never by ``import convlens``. Without it (or after ``set_enabled(Fa
 ``ImportError``. The first call per dtype compiles the kernels (seconds) and caches the
 machine code on disk, so later processes load it.
 
-The compiled loops run on one thread and sum every output in one fixed order; the matrix
-products follow the BLAS thread count like the ``gemm`` engine's.
+Threads: a flat pass large enough to repay a hand-off (:data:`_CHUNK_WORK`) is split by
+samples between the threads of the budget (``cl.set_num_threads``) on the pool of
+:mod:`convlens.conv._threads`, whose threads sleep, never spin, while they wait. Every output
+is summed in one fixed order whatever thread computes it, and ``grad_weight`` adds its
+:data:`_WEIGHT_PARTS` partial sums in order, so the flat passes give the same bits at any
+thread count. The matrix products follow the BLAS thread count, as the ``gemm`` engine's do.
 """
 
 from __future__ import annotations
@@ -38,17 +41,19 @@ from .context import ConvContext
 from .geometry import ConvSpec
 from .padding import pad_adjoint
 
-# Output channels per group below which a stride-1 pass runs as a flat direct convolution
-# (LeNet's first layer has 6, a depthwise layer 1): BLAS is slow on matrices that thin.
+# Output channels per group below which the passes run as a flat direct convolution (LeNet's
+# layers have 6 and 16, MNIST-1D's 25, a depthwise layer 1): BLAS is slow on matrices that
+# thin, and the flat loops measured faster than gemm there (docs/performance.md).
 FLAT_BELOW = 32
 # Output positions per inner loop of a flat forward or grad_input: the four output rows being
 # summed (4 KiB in float32) stay in L1 cache.
 FLAT_BLOCK = 256
 
 _CHUNK_BYTES = 8 << 20      # grad_input's columns per chunk of samples: they stay in L3 cache
-# Multiply-adds below which a flat pass is not split between threads (about 0.1 ms on one
-# core): a hand-off to another thread costs tens of microseconds.
-_CHUNK_WORK = 2_000_000
+# Multiply-adds per chunk below which a flat pass is not split between threads (about 0.2 ms
+# on one core): waking a sleeping thread cost about 0.1 ms on the 2-core virtual machine
+# these constants were measured on.
+_CHUNK_WORK = 4_000_000
 # grad_weight sums its chunks in order; their number is fixed so that the sum's bits do not
 # depend on the thread count.
 _WEIGHT_PARTS = 2
@@ -211,10 +216,10 @@ def _flat_grad_input(kernels: ModuleType, grad_output: np.ndarray, w: np.ndarray
                      flat: FlatLayout) -> np.ndarray:
     """grad_input of a flat layer: one correlation per phase, from that phase's taps."""
     src = flat.grad_rows(grad_output, flat.margin).reshape(flat.samples, -1)
-    planes = np.empty((flat.samples, flat.C, flat.phases, flat.plane), grad_output.dtype)
+    planes = np.empty((flat.phases, flat.samples, flat.C, flat.plane), grad_output.dtype)
     by_position = w.reshape(flat.G, flat.Og, flat.Cg, -1)
     for phase, (positions, offsets) in enumerate(flat.input_taps):
-        out = planes[:, :, phase]
+        out = planes[phase]
         if positions.size == 0:        # a stride larger than the kernel: pixels no tap reads
             out[...] = 0
             continue
