@@ -32,8 +32,8 @@ from .geometry import ConvSpec
 # jwmac, jloop, jcall: 18 flat layer shapes x 3 passes; jcol: 13 shapes on one thread before
 # the flat loops were register-blocked; docs/performance.md, "The compiled engine"). Timing
 # the engines alone would mix in the machine's load.
-CONSTANTS: dict[str, float] = {"jmac": 1.83e-11, "jwmac": 1.73e-11, "jloop": 3.9e-09,
-                               "jcol": 2.4e-10, "jcall": 6.1e-05}
+CONSTANTS: dict[str, float] = {"jmac": 1.36e-11, "jwmac": 1.79e-11, "jloop": 0.0,
+                               "jcol": 2.4e-10, "jcall": 4.4e-05}
 
 
 def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Counter:
