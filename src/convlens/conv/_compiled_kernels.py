@@ -170,12 +170,12 @@ def _dot(g, x, o, n):  # pragma: no cover - compiled
 
 
 @njit(boundscheck=False, nogil=True, cache=True)
-def correlate_weights(grad, L, src, offsets, groups, group_size, acc):  # pragma: no cover
-    """acc[o, t] += sum over n and p < L of grad[n, o, p] * src[n, g(o) * group_size + offsets[t]
-    + p].
+def correlate_weights(grad, start, L, src, offsets, groups, group_size, acc):  # pragma: no cover
+    """acc[o, t] += sum over n and p < L of grad[n, o, start + p]
+    * src[n, g(o) * group_size + offsets[t] + p].
 
-    ``grad`` (N, O, >= L) must be zero wherever ``p`` is not a real output; ``acc`` (O, T) is
-    float64 and gets one float32 (or float64) dot product per sample, channel and tap.
+    ``grad`` (N, O, >= start + L) must be zero wherever ``p`` is not a real output; ``acc``
+    (O, T) is float64 and gets one float32 (or float64) dot product per sample, channel and tap.
     """
     N, O = grad.shape[:2]
     T = offsets.shape[0]
@@ -186,7 +186,8 @@ def correlate_weights(grad, L, src, offsets, groups, group_size, acc):  # pragma
             j = 0
             while j + 4 <= J:
                 o = g * J + j
-                g0, g1, g2, g3 = grad[s, o], grad[s, o + 1], grad[s, o + 2], grad[s, o + 3]
+                g0, g1 = grad[s, o, start:], grad[s, o + 1, start:]
+                g2, g3 = grad[s, o + 2, start:], grad[s, o + 3, start:]
                 for t in range(T):
                     d0, d1, d2, d3 = _dots_four_rows(g0, g1, g2, g3, x, offsets[t], n)
                     acc[o, t] += d0
@@ -196,7 +197,7 @@ def correlate_weights(grad, L, src, offsets, groups, group_size, acc):  # pragma
                 j += 4
             while j < J:
                 o, t = g * J + j, 0
-                row = grad[s, o]
+                row = grad[s, o, start:]
                 while t + 4 <= T:
                     d0, d1, d2, d3 = _dots_four_taps(row, x, offsets[t], offsets[t + 1],
                                                      offsets[t + 2], offsets[t + 3], n)
@@ -209,3 +210,47 @@ def correlate_weights(grad, L, src, offsets, groups, group_size, acc):  # pragma
                     acc[o, t] += _dot(row, x, offsets[t], n)
                     t += 1
                 j += 1
+
+
+@njit(boundscheck=False, nogil=True, cache=True)
+def to_planes(rows, lo_h, lo_w, planes):  # pragma: no cover - compiled
+    """planes[s, c, ph, pw, a, b] = rows[s, c, a * sh + ph - lo_h, b * sw + pw - lo_w], zero
+    where that falls in the padding: the input zero-padded and cut into phase planes."""
+    S, C, sh, sw, Hq, Wq = planes.shape
+    H, W = rows.shape[2], rows.shape[3]
+    for s in range(S):
+        for c in range(C):
+            for ph in range(sh):
+                for pw in range(sw):
+                    first = max(0, -(-(lo_w - pw) // sw))        # first b inside the row
+                    stop = max(first, min(Wq, (W - 1 + lo_w - pw) // sw + 1))
+                    for a in range(Hq):
+                        i = a * sh + ph - lo_h
+                        if i < 0 or i >= H:
+                            for b in range(Wq):
+                                planes[s, c, ph, pw, a, b] = 0
+                            continue
+                        for b in range(first):
+                            planes[s, c, ph, pw, a, b] = 0
+                        for b in range(first, stop):
+                            planes[s, c, ph, pw, a, b] = rows[s, c, i, b * sw + pw - lo_w]
+                        for b in range(stop, Wq):
+                            planes[s, c, ph, pw, a, b] = 0
+
+
+@njit(boundscheck=False, nogil=True, cache=True)
+def from_planes(planes, lo_h, lo_w, rows):  # pragma: no cover - compiled
+    """rows[s, c, i, j] = planes[ph, pw, s, c, a, b] for the pixel (i + lo_h, j + lo_w) =
+    (a * sh + ph, b * sw + pw) of the padded plane: the inverse of :func:`to_planes` without
+    the padding."""
+    sh, sw = planes.shape[0], planes.shape[1]
+    S, C, H, W = rows.shape
+    for s in range(S):
+        for c in range(C):
+            for i in range(H):
+                a, ph = divmod(i + lo_h, sh)
+                for pw in range(sw):
+                    first = (pw - lo_w) % sw              # first column of this phase
+                    b0 = (first + lo_w) // sw
+                    for k in range(-(-(W - first) // sw)):
+                        rows[s, c, i, first + k * sw] = planes[ph, pw, s, c, a, b0 + k]

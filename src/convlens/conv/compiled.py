@@ -178,7 +178,9 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
     if not is_flat(w.shape, spec):     # gemm's flat-layout im2col was as fast as compiled loops
         return gemm.forward(x, w, spec)
     flat = _flat.layout(tuple(x.shape), tuple(w.shape), spec)
-    src, offsets, out = flat.source(x), flat.taps, flat.output_buffer(x.dtype)
+    src, offsets, out = flat.source(kernels, x), flat.taps, flat.output_buffer(x.dtype)
+    if ctx is not None:
+        ctx.keep("flat_source", src)              # grad_weight reads the same planes
     weights = w.reshape(flat.G, flat.Og, -1).transpose(0, 2, 1).copy()        # (G, T, Og)
 
     def run(start: int, stop: int) -> None:
@@ -196,7 +198,7 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
     w = w.astype(grad_output.dtype, copy=False)
     if is_flat(w.shape, spec):
         return _flat_grad_input(kernels, grad_output, w,
-                                _flat.layout(tuple(x_shape), tuple(w.shape), spec))
+                                _flat.layout(tuple(x_shape), tuple(w.shape), spec), ctx)
     layout = _Layout(x_shape, w.shape, spec)
     N, C, O, G = x_shape[0], x_shape[1], w.shape[0], spec.groups
     gx = np.zeros((N, C, *layout.padded), dtype=grad_output.dtype)
@@ -212,10 +214,23 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
                        "zeros")
 
 
+def _grad_rows_once(flat: FlatLayout, grad_output: np.ndarray,
+                    ctx: ConvContext | None) -> np.ndarray:
+    """``flat.grad_rows`` with grad_input's margin, made once per backward: grad_input and
+    grad_weight of the same call share it through ``ctx``."""
+    kept = ctx.saved.get("flat_grad") if ctx is not None else None
+    if kept is not None and kept[0] is grad_output:
+        return kept[1]
+    rows = flat.grad_rows(grad_output, flat.margin)
+    if ctx is not None:
+        ctx.saved["flat_grad"] = (grad_output, rows)
+    return rows
+
+
 def _flat_grad_input(kernels: ModuleType, grad_output: np.ndarray, w: np.ndarray,
-                     flat: FlatLayout) -> np.ndarray:
+                     flat: FlatLayout, ctx: ConvContext | None) -> np.ndarray:
     """grad_input of a flat layer: one correlation per phase, from that phase's taps."""
-    src = flat.grad_rows(grad_output, flat.margin).reshape(flat.samples, -1)
+    src = _grad_rows_once(flat, grad_output, ctx).reshape(flat.samples, -1)
     planes = np.empty((flat.phases, flat.samples, flat.C, flat.plane), grad_output.dtype)
     by_position = w.reshape(flat.G, flat.Og, flat.Cg, -1)
     for phase, (positions, offsets) in enumerate(flat.input_taps):
@@ -232,7 +247,7 @@ def _flat_grad_input(kernels: ModuleType, grad_output: np.ndarray, w: np.ndarray
                               flat.plane, flat.plane, out[start:stop])
 
         _over_samples(run, flat.samples, flat.C * offsets.size * flat.plane // flat.G)
-    return flat.input_grad(planes)
+    return flat.input_grad(kernels, planes)
 
 
 def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
@@ -243,12 +258,15 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
     if not is_flat(w_shape, spec):     # gemm's products were as fast as compiled columns
         return gemm.grad_weight(grad_output, x, w_shape, spec)
     flat = _flat.layout(tuple(x.shape), tuple(w_shape), spec)
-    grad, src, offsets = flat.grad_rows(grad_output), flat.source(x), flat.taps
+    saved = ctx.saved if ctx is not None else {}
+    src = saved["flat_source"] if "flat_source" in saved else flat.source(kernels, x)
+    grad, offsets = _grad_rows_once(flat, grad_output, ctx), flat.taps
     sums: dict[int, np.ndarray] = {}
 
     def run(start: int, stop: int) -> None:
         sums[start] = np.zeros((flat.O, offsets.size), dtype=np.float64)
-        kernels.correlate_weights(grad[start:stop], flat.L, src[start:stop], offsets, flat.G,
+        kernels.correlate_weights(grad[start:stop], flat.margin, flat.L, src[start:stop], offsets,
+                                  flat.G,
                                   flat.group_size, sums[start])
 
     chunks = _over_samples(run, flat.samples, flat.macs("grad_weight") // flat.samples,
