@@ -100,11 +100,22 @@ class FlatLayout:
 
     # -- forward and grad_weight -------------------------------------------------------------
     @functools.cached_property
-    def _low(self) -> tuple[int, int]:
-        """The padding in front of the rows and of the columns."""
+    def _pieces(self) -> list[tuple[int, int, tuple[slice, slice], tuple[slice, slice]]]:
+        """Per phase (ph, pw) with input pixels: where they sit in its plane, and which
+        input rows and columns they are (strided slices of the unpadded input)."""
         if self.spec.nd == 2:
-            return self.spec.padding[0][0], self.spec.padding[1][0]
-        return 0, self.spec.padding[0][0]
+            (lo_h, _), (lo_w, _) = self.spec.padding
+            H, W = self.in_size
+        else:
+            lo_h, H, ((lo_w, _),), (W,) = 0, self.Hp, self.spec.padding, self.in_size
+        pieces = []
+        for ph in range(self.sh):
+            rows = _strided(lo_h, H, ph, self.sh)
+            for pw in range(self.sw):
+                cols = _strided(lo_w, W, pw, self.sw)
+                if rows is not None and cols is not None:
+                    pieces.append((ph, pw, (rows[0], cols[0]), (rows[1], cols[1])))
+        return pieces
 
     def _as_rows(self, a: np.ndarray) -> np.ndarray:
         """An (N, C, *in) array as the (samples, C, H, W) view the planes are cut from."""
@@ -112,10 +123,12 @@ class FlatLayout:
             return a.transpose(1, 0, 2)[None]                 # (1, C, N, W)
         return a.reshape(self.samples, self.C, -1, a.shape[-1])
 
-    def source(self, kernels, x: np.ndarray) -> np.ndarray:
+    def source(self, x: np.ndarray) -> np.ndarray:
         """(samples, C * phases * plane): x zero-padded, in phase planes."""
-        src = np.empty((self.samples, self.C, self.sh, self.sw, self.Hq, self.Wq), x.dtype)
-        kernels.to_planes(self._as_rows(x), *self._low, src)
+        src = np.zeros((self.samples, self.C, self.sh, self.sw, self.Hq, self.Wq), x.dtype)
+        rows = self._as_rows(x)
+        for ph, pw, inside, pixels in self._pieces:
+            src[:, :, ph, pw, inside[0], inside[1]] = rows[:, :, pixels[0], pixels[1]]
         return src.reshape(self.samples, -1)
 
     @functools.cached_property
@@ -165,10 +178,23 @@ class FlatLayout:
             taps.append((positions, offsets.ravel().astype(np.uint64)))
         return taps
 
-    def input_grad(self, kernels, phase_planes: np.ndarray) -> np.ndarray:
+    def input_grad(self, phase_planes: np.ndarray) -> np.ndarray:
         """(phases, samples, C, plane) back to grad_input (N, C, *in): every input pixel is in
         exactly one phase plane; the padding's gradients are dropped."""
         planes = phase_planes.reshape(self.sh, self.sw, self.samples, self.C, self.Hq, self.Wq)
         grad = np.empty((self.N, self.C, *self.in_size), phase_planes.dtype)
-        kernels.from_planes(planes, *self._low, self._as_rows(grad))
+        rows = self._as_rows(grad)
+        for ph, pw, inside, pixels in self._pieces:
+            rows[:, :, pixels[0], pixels[1]] = planes[ph, pw, :, :, inside[0], inside[1]]
         return grad
+
+
+def _strided(low: int, size: int, phase: int, stride: int) -> tuple[slice, slice] | None:
+    """The input pixels of one phase along one axis, padded by ``low`` in front: their slice
+    in the phase plane and in the input, or None if the phase holds padding only."""
+    first = -(-(low - phase) // stride)          # first plane index that is not padding
+    start = first * stride + phase - low         # its input pixel
+    if start >= size:
+        return None
+    count = -(-(size - start) // stride)
+    return slice(first, first + count), slice(start, start + (count - 1) * stride + 1, stride)

@@ -161,6 +161,14 @@ def auto_skips(name: str, dtype: np.dtype) -> str | None:
     return None
 
 
+def uses_blas(name: str, w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
+    """Whether engine ``name`` may call BLAS (or split work by the thread count) on this layer:
+    every engine does, except where it defines ``uses_blas(w_shape, spec)`` saying otherwise
+    (the compiled engine's flat loops)."""
+    check = getattr(ENGINES[name], "uses_blas", None)
+    return True if check is None else check(w_shape, spec)
+
+
 def engine(name: str) -> ModuleType:
     """The engine module registered under ``name``."""
     return ENGINES[_validate.one_of(name, ENGINES, "algorithm")]

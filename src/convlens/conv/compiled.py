@@ -133,6 +133,11 @@ def is_flat(w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
     return w_shape[0] // spec.groups < FLAT_BELOW
 
 
+def uses_blas(w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
+    """Whether a pass may call BLAS: the flat loops never do, and split their own work."""
+    return not is_flat(w_shape, spec)
+
+
 class _Layout:
     """The column path's 2-D geometry: padded, output and kernel sizes, strides, dilations."""
 
@@ -178,7 +183,7 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
     if not is_flat(w.shape, spec):     # gemm's flat-layout im2col was as fast as compiled loops
         return gemm.forward(x, w, spec)
     flat = _flat.layout(tuple(x.shape), tuple(w.shape), spec)
-    src, offsets, out = flat.source(kernels, x), flat.taps, flat.output_buffer(x.dtype)
+    src, offsets, out = flat.source(x), flat.taps, flat.output_buffer(x.dtype)
     if ctx is not None:
         ctx.keep("flat_source", src)              # grad_weight reads the same planes
     weights = w.reshape(flat.G, flat.Og, -1).transpose(0, 2, 1).copy()        # (G, T, Og)
@@ -247,7 +252,7 @@ def _flat_grad_input(kernels: ModuleType, grad_output: np.ndarray, w: np.ndarray
                               flat.plane, flat.plane, out[start:stop])
 
         _over_samples(run, flat.samples, flat.C * offsets.size * flat.plane // flat.G)
-    return flat.input_grad(kernels, planes)
+    return flat.input_grad(planes)
 
 
 def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...],
@@ -259,7 +264,7 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
         return gemm.grad_weight(grad_output, x, w_shape, spec)
     flat = _flat.layout(tuple(x.shape), tuple(w_shape), spec)
     saved = ctx.saved if ctx is not None else {}
-    src = saved["flat_source"] if "flat_source" in saved else flat.source(kernels, x)
+    src = saved["flat_source"] if "flat_source" in saved else flat.source(x)
     grad, offsets = _grad_rows_once(flat, grad_output, ctx), flat.taps
     sums: dict[int, np.ndarray] = {}
 

@@ -6,12 +6,16 @@ convolution see :func:`convlens.signal.convolve`.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import math
+
 import numpy as np
 
 from .. import _validate
 from ..autograd import is_grad_enabled
 from ..conv import _threads, geometry
-from ..conv.choose import choose, runner
+from ..conv.choose import choose, runner, uses_blas
 from ..conv.context import ConvContext
 from ..conv.padding import PADDING_MODES
 from ..tensor import Tensor
@@ -37,9 +41,10 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     name = choose(x.shape, weight.shape, spec, algorithm, dtype=x.dtype,
                   requires_grad=training, ctx=ctx, input_grad=x.requires_grad)
     # multiply-adds of one pass: small convolutions run on one thread (see conv._threads)
-    work = x.shape[0] * int(np.prod(weight.shape)) * int(np.prod(
-        spec.output_size(x.shape[2:], weight.shape[2:])))
-    with _threads.for_work(work):
+    work = x.shape[0] * math.prod(weight.shape) * math.prod(
+        spec.output_size(x.shape[2:], weight.shape[2:]))
+    threads = _one_thread_if_small(name, work, weight.shape, spec)
+    with threads():
         out = _forward(name, x._data, weight._data, spec, ctx)
     if bias is not None:
         out += bias._data.reshape(-1, *(1,) * nd)
@@ -49,7 +54,7 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     def backward(grad_output):
         grad_output = np.ascontiguousarray(grad_output)
         empty = grad_output.size == 0 or x._data.size == 0
-        with _threads.for_work(work):
+        with threads():
             return _backward(grad_output, empty)
 
     def _backward(grad_output, empty):
@@ -68,6 +73,16 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
 
     y = Tensor._from_op(out, inputs, backward, f"Conv{nd}d")
     return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def _one_thread_if_small(name: str, work: int, w_shape: tuple[int, ...],
+                         spec: geometry.ConvSpec):
+    """The context a pass runs in: ``for_work``'s thread limit, or nothing for an engine path
+    that calls no BLAS and splits its own work (setting the BLAS thread count twice costs
+    about 10 microseconds, a noticeable part of a small layer's call)."""
+    if uses_blas(name, w_shape, spec):
+        return functools.partial(_threads.for_work, work)
+    return contextlib.nullcontext
 
 
 _SPECS: dict[tuple, geometry.ConvSpec] = {}     # validated arguments -> their ConvSpec
