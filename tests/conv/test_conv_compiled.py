@@ -107,13 +107,23 @@ def test_set_enabled_checks_its_argument():
 
 @needs_numba
 @pytest.mark.parametrize("out_channels", [6, 40], ids=["flat", "columns"])
-def test_results_repeat_bit_for_bit_at_a_thread_count(out_channels):
+def test_results_repeat_bit_for_bit_at_a_thread_count(out_channels, monkeypatch):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((8, 3, 40, 40)).astype(np.float32)
     w = rng.standard_normal((out_channels, 3, 5, 5)).astype(np.float32)
     spec = conv.conv_spec("conv2d", x.shape, w.shape, 1, 2, 1, 1)
     assert compiled.is_flat(w.shape, spec) == (out_channels < compiled.FLAT_BELOW)
     gy = rng.standard_normal((8, out_channels, 40, 40)).astype(np.float32)
+    monkeypatch.setattr(compiled, "_CHUNK_WORK", 1)      # split even this small layer
+    splits = []
+    run_chunks = conv._threads.run_chunks
+
+    def counted(*args, **kwargs):
+        bounds = run_chunks(*args, **kwargs)
+        splits.append(len(bounds))
+        return bounds
+
+    monkeypatch.setattr(conv._threads, "run_chunks", counted)
     previous = cl.get_num_threads()
     results = []
     try:
@@ -124,13 +134,40 @@ def test_results_repeat_bit_for_bit_at_a_thread_count(out_channels):
                             compiled.grad_weight(gy, x, w.shape, spec)])
     finally:
         cl.set_num_threads(previous)
+    if compiled.is_flat(w.shape, spec):           # the flat passes did split at 2 threads
+        assert max(splits) == 2
     for a, b in zip(results[1], results[2]):      # same thread count: the same bits
         np.testing.assert_array_equal(a, b)
     for a, b in zip(results[0], results[1]):
-        if compiled.is_flat(w.shape, spec):       # compiled loops only: one thread always
+        if compiled.is_flat(w.shape, spec):       # compiled loops: the same bits on 1 or 2
             np.testing.assert_array_equal(a, b)
         else:                                     # BLAS sums in another order on 2 threads
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6 * np.abs(b).max())
+
+
+def test_run_chunks_waits_for_every_chunk_before_raising():
+    """A chunk that raises stops new chunks; the running ones finish before the error."""
+    import threading
+    import time
+
+    finished, started = [], threading.Event()
+
+    def work(start, stop):
+        if start == 0:
+            started.wait(5)
+            raise RuntimeError("chunk 0 failed")
+        started.set()
+        time.sleep(0.2)
+        finished.append(start)
+
+    previous = cl.get_num_threads()
+    try:
+        cl.set_num_threads(2)
+        with pytest.raises(RuntimeError, match="chunk 0 failed"):
+            conv._threads.run_chunks(work, 2, 1, threads=2)
+        assert finished == [1]                    # chunk 1 was done when the error came
+    finally:
+        cl.set_num_threads(previous)
 
 
 def test_set_num_threads_limits_blas_and_checks_its_argument():

@@ -12,8 +12,6 @@ Features
 --------
 jmac      multiply-adds of a flat forward or grad_input, thrown-away columns included
 jwmac     multiply-adds of a flat grad_weight (vectorized dot products)
-jloop     inner loops the flat passes start (per sample, block of channels, taps and
-          positions): what makes short rows, as in small 1-D layers, slow per multiply-add
 jcol      column elements added back by col2im
 jcall     fixed overhead per compiled call (dispatch, argument checks, output reshapes)
 """
@@ -29,11 +27,11 @@ from .geometry import ConvSpec
 # Seconds per unit, on the same scale as the other engines' constants: each was fitted so that
 # the estimate equals gemm's estimate for the same pass times the compiled/gemm time ratio
 # measured interleaved with a 2-thread budget, both inside ``for_work`` as in training (jmac,
-# jwmac, jloop, jcall: 18 flat layer shapes x 3 passes; jcol: 13 shapes on one thread before
+# jwmac, jcall: 18 flat layer shapes x 3 passes; jcol: 13 shapes on one thread before
 # the flat loops were register-blocked; docs/performance.md, "The compiled engine"). Timing
 # the engines alone would mix in the machine's load.
-CONSTANTS: dict[str, float] = {"jmac": 1.36e-11, "jwmac": 1.79e-11, "jloop": 0.0,
-                               "jcol": 2.4e-10, "jcall": 4.4e-05}
+CONSTANTS: dict[str, float] = {"jmac": 1.36e-11, "jwmac": 1.79e-11, "jcol": 2.4e-10,
+                               "jcall": 4.4e-05}
 
 
 def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -> Counter:
@@ -52,7 +50,6 @@ def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -
         flat = layout(tuple(x_shape), tuple(w_shape), spec)
         counts["jwmac" if pass_ == "grad_weight" else "jmac"] = flat.macs(pass_)
         counts["stream"] += item * flat.samples * O * flat.Ho * flat.Wq
-        counts["jloop"] = flat.loops(pass_)
         return counts
     if pass_ != "grad_input":
         return gemm_features(x_shape, w_shape, spec, item, pass_)

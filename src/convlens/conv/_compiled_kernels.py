@@ -1,27 +1,28 @@
 """The compiled engine's loops, compiled by numba (imported only when the engine first runs).
 
 Two kinds of kernel, each on the calling thread (they release the GIL, so the engine can run
-several on its pool), each output summed in one fixed order:
+several at once on its pool), each output summed in one fixed order:
 
 - **col2im**: adding ``grad_input``'s columns (from a BLAS product) back onto the input
   pixels, which NumPy does slowly with one strided slice-add per kernel tap.
 - **flat direct convolution** (:func:`correlate`, :func:`correlate_weights`) for layers with
-  few channels, where BLAS gets thin matrices. At stride 1, output pixel ``(i, j)`` of a
-  zero-padded plane stored row after row reads input ``i * Wp + j + tap offset``, so each
-  kernel tap is one contiguous multiply-add over the whole plane; the last ``Wp - Wo``
-  columns of every output row are computed and thrown away. A tap is a channel and a kernel
-  position together: its offset is ``channel * plane + row * Wp + column``, so one list of
-  offsets covers a whole group.
+  few channels, where BLAS gets thin matrices. :mod:`convlens.conv._flat` lays the input out
+  as flat planes (phase planes at a stride, the samples as rows for short 1-D layers), so that
+  each tap, a channel and a kernel position together, is one contiguous multiply-add at its
+  offset into the plane.
 
-The loops are register-blocked: a pass reads four taps of the input and updates four output
-channels, 16 multiply-adds per four loads, where one tap and one channel at a time would load
-and store the output for every multiply-add. Indices are unsigned (``np.uint64``): numba checks
-a signed index for a negative value, and that check stopped LLVM from vectorizing (8x slower,
-measured). Dot products start from ``dtype.type(0)``: ``a[0] * 0`` is float64 in numba, which
-made float32 reductions convert every element (2x slower, measured).
+The loops are register-blocked. :func:`correlate` (forward, and grad_input per phase) reads
+four taps of the input and updates four output channels in one pass: 16 multiply-adds per
+four loads, and one load and store of each of the four sums, where one tap and one channel at
+a time would load and store a sum for every multiply-add. :func:`correlate_weights` computes
+four dot products per pass (four output channels against one tap, or one channel against four
+taps).
 
-1-D convolutions arrive as 2-D ones with height 1. ``cache=True`` keeps the machine code on
-disk, so the compilation cost is paid once per install.
+Indices are unsigned (``np.uint64``): numba checks a signed index for a negative value, and
+that check stopped LLVM from vectorizing (8x slower, measured). Dot products start from
+``dtype.type(0)``: ``a[0] * 0`` is float64 in numba, which made float32 reductions convert
+every element (2x slower, measured). ``cache=True`` keeps the machine code on disk, so the
+compilation cost is paid once per install.
 """
 
 from __future__ import annotations

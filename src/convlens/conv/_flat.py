@@ -83,22 +83,6 @@ class FlatLayout:
             return self.samples * self.C * self.Og * K * self.plane
         return self.samples * self.O * self.Cg * K * (self.Ho * self.Wq)
 
-    def loops(self, pass_: str) -> int:
-        """Inner loops a pass starts: per sample and group, per block of four channels (and
-        per leftover channel), per block of four taps (or per tap) and per block of positions."""
-        from .compiled import FLAT_BLOCK
-
-        K, per = self.KH * self.KW, self.samples * self.G
-        if pass_ == "grad_weight":                 # 4 output channels x each tap, or 4 taps
-            return per * (self.Og // 4 * self.Cg * K + self.Og % 4 * -(-self.Cg * K // 4))
-        if pass_ == "forward":
-            blocks = -(-self.L // FLAT_BLOCK)
-            return per * (self.Og // 4 + self.Og % 4) * -(-self.Cg * K // 4) * blocks
-        blocks, taps = -(-self.plane // FLAT_BLOCK), np.bincount(self.tap_phase)
-        return per * (self.Cg // 4 + self.Cg % 4) * blocks * int(
-            sum(-(-self.Og * int(t) // 4) for t in taps if t))
-
-    # -- forward and grad_weight -------------------------------------------------------------
     @functools.cached_property
     def _pieces(self) -> list[tuple[int, int, tuple[slice, slice], tuple[slice, slice]]]:
         """Per phase (ph, pw) with input pixels: where they sit in its plane, and which

@@ -8,6 +8,7 @@ a result: each chunk is computed the same way whichever thread runs it.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import importlib.util
@@ -22,6 +23,7 @@ from .. import _validate
 
 _num_threads: int | None = None
 _pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 def _cores() -> int:
@@ -36,9 +38,8 @@ def get_num_threads() -> int:
 
     Inside :func:`for_work` for a small operation this is 1.
     """
-    budget = _num_threads if _num_threads is not None else _cores()
     limit = getattr(_local, "limit", None)
-    return budget if limit is None else min(budget, limit)
+    return budget() if limit is None else min(budget(), limit)
 
 
 def set_num_threads(num_threads: int | None) -> None:
@@ -51,9 +52,10 @@ def set_num_threads(num_threads: int | None) -> None:
         num_threads = _validate.positive_int(num_threads, "num_threads")
     _num_threads = num_threads
     _blas.clear()                    # re-read the BLAS libraries and their count next time
-    if _pool is not None:
-        _pool.shutdown(wait=False)
-        _pool = None
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False)
+            _pool = None
 
 
 def budget() -> int:
@@ -64,39 +66,52 @@ def budget() -> int:
 
 
 def run_chunks(work: Callable[[int, int], None], total: int, per_chunk: int,
-               threads: int | None = None) -> None:
+               threads: int | None = None) -> list[tuple[int, int]]:
     """Call ``work(start, stop)`` over ``range(total)`` in chunks of ``per_chunk``, in parallel
     on ``threads`` threads (default :func:`get_num_threads`), the calling thread among them.
 
     ``work`` must write disjoint outputs for disjoint ranges. Each thread takes the next chunk
-    when it is free, so a thread slowed by other load on its core does fewer chunks.
+    when it is free, so a thread slowed by other load on its core does fewer chunks. Returns
+    the chunks, in order. If a chunk raises, no new chunk starts, every running one finishes,
+    and then the first exception is raised.
     """
-    global _pool
     bounds = [(start, min(start + per_chunk, total)) for start in range(0, total, per_chunk)]
     threads = min(get_num_threads() if threads is None else threads, len(bounds))
     if threads <= 1:
         for start, stop in bounds:
             work(start, stop)
-        return
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=budget(),
-                                   thread_name_prefix="convlens-conv")
-    chunks, lock = iter(bounds), threading.Lock()
+        return bounds
+    chunks, lock, failed = iter(bounds), threading.Lock(), []
 
     def drain() -> None:
         while True:
             with lock:
-                chunk = next(chunks, None)
+                chunk = None if failed else next(chunks, None)
             if chunk is None:
                 return
-            work(*chunk)
+            try:
+                work(*chunk)
+            except BaseException:
+                failed.append(True)
+                raise
 
-    helpers = [_pool.submit(drain) for _ in range(threads - 1)]
+    helpers = [_shared_pool().submit(drain) for _ in range(threads - 1)]
     try:
         drain()
     finally:
-        for helper in helpers:
-            helper.result()
+        concurrent.futures.wait(helpers)
+    for helper in helpers:
+        helper.result()                 # the first helper's exception, if the caller had none
+    return bounds
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    """The module's pool of :func:`budget` threads, made on first use."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=budget(), thread_name_prefix="convlens-conv")
+        return _pool
 
 
 def parallel_copy(source: np.ndarray) -> np.ndarray:
@@ -117,13 +132,16 @@ _PARALLEL_MIN = 1 << 16        # elements; below this a thread hand-off costs mo
 
 
 # -- one thread for small operations -------------------------------------------------------
-# Multiply-adds below which an operation runs on one thread (BLAS, scipy.fft, the pool and
-# numba alike). On a busy machine a 2-thread OpenBLAS product cost 40-60 ms whatever its size
-# and one thread stayed faster up to 10**9 multiply-adds; on a quiet one a thread hand-off
-# costs tens of microseconds, while 10**8 multiply-adds take about a millisecond on one core
-# (docs/performance.md, "One thread budget"). The rule is fixed, never read from the machine's
-# load: a float32 BLAS sum can differ in its last bit between thread counts, and a run must give
-# the same numbers however busy the machine is (resume is bit for bit).
+# Multiply-adds below which an operation runs on one thread (BLAS, scipy.fft and the chunked
+# NumPy work). The compiled engine's flat loops are the exception: they split their samples over
+# the whole budget (:func:`budget`) on the pool, whose threads sleep while they wait, so a busy
+# core costs them its share of the work and no more. On a busy machine a 2-thread OpenBLAS
+# product cost 40-60 ms whatever its size and one thread stayed faster up to 10**9 multiply-
+# adds; on a quiet one a thread hand-off costs tens of microseconds, while 10**8 multiply-adds
+# take about a millisecond on one core (docs/performance.md, "One thread budget"). The rule is
+# fixed, never read from the machine's load: a float32 BLAS sum can differ in its last bit
+# between thread counts, and a run must give the same numbers however busy the machine is
+# (resume is bit for bit).
 SERIAL_BELOW = 100_000_000
 
 _local = threading.local()
@@ -162,9 +180,10 @@ def for_work(work: int) -> Iterator[None]:
     """Run the body on one thread if ``work`` multiply-adds are too few to split.
 
     Sets BLAS to one thread for the duration (restoring the budget after) and makes
-    :func:`get_num_threads` return 1 in this thread, so scipy.fft, the pool and the compiled
-    engine follow. The choice depends only on ``work`` and the budget, so a given model and
-    batch always runs with the same thread counts and gives the same numbers.
+    :func:`get_num_threads` return 1 in this thread, so scipy.fft and the chunked NumPy work
+    follow (the compiled engine's flat loops use :func:`budget` instead). The choice depends
+    only on ``work`` and the budget, so a given model and batch always runs with the same thread
+    counts and gives the same numbers.
     """
     threads = threads_for(work)
     if threads >= get_num_threads() or getattr(_local, "limit", None) is not None:

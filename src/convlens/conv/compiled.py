@@ -153,7 +153,7 @@ class _Layout:
         return (*self.kernel, *self.steps, *self.out)
 
 
-def _grad_rows(grad_output: np.ndarray, layout: _Layout) -> np.ndarray:
+def _channels_first(grad_output: np.ndarray, layout: _Layout) -> np.ndarray:
     """(O, N * P): grad_output with the output channels first."""
     N, O = grad_output.shape[:2]
     return np.ascontiguousarray(grad_output.reshape(N, O, -1).transpose(1, 0, 2)).reshape(O, -1)
@@ -170,9 +170,7 @@ def _over_samples(run, N: int, work_per_sample: int, parts: int | None = None
     """
     most = max(1, N * work_per_sample // _CHUNK_WORK)
     count = min(N, most, parts if parts is not None else _threads.budget())
-    per = -(-N // count)
-    _threads.run_chunks(run, N, per, threads=_threads.budget())
-    return [(start, min(start + per, N)) for start in range(0, N, per)]
+    return _threads.run_chunks(run, N, -(-N // count), threads=_threads.budget())
 
 
 def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
@@ -207,7 +205,7 @@ def grad_input(grad_output: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
     layout = _Layout(x_shape, w.shape, spec)
     N, C, O, G = x_shape[0], x_shape[1], w.shape[0], spec.groups
     gx = np.zeros((N, C, *layout.padded), dtype=grad_output.dtype)
-    gy, P = _grad_rows(grad_output, layout), layout.out[0] * layout.out[1]
+    gy, P = _channels_first(grad_output, layout), layout.out[0] * layout.out[1]
     filters_t = w.reshape(G, O // G, -1).transpose(0, 2, 1)               # (G, CgK, Og)
     per = chunk_rows(filters_t.shape[1] * G * P * w.itemsize, _CHUNK_BYTES)
     for start in range(0, N, per):
@@ -228,7 +226,7 @@ def _grad_rows_once(flat: FlatLayout, grad_output: np.ndarray,
         return kept[1]
     rows = flat.grad_rows(grad_output, flat.margin)
     if ctx is not None:
-        ctx.saved["flat_grad"] = (grad_output, rows)
+        ctx.keep("flat_grad", (grad_output, rows))
     return rows
 
 
@@ -251,7 +249,7 @@ def _flat_grad_input(kernels: ModuleType, grad_output: np.ndarray, w: np.ndarray
                               flat.Og * (flat.margin + flat.plane), flat.plane, FLAT_BLOCK,
                               flat.plane, flat.plane, out[start:stop])
 
-        _over_samples(run, flat.samples, flat.C * offsets.size * flat.plane // flat.G)
+        _over_samples(run, flat.samples, flat.C * offsets.size * flat.plane)
     return flat.input_grad(planes)
 
 
@@ -263,8 +261,8 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
     if not is_flat(w_shape, spec):     # gemm's products were as fast as compiled columns
         return gemm.grad_weight(grad_output, x, w_shape, spec)
     flat = _flat.layout(tuple(x.shape), tuple(w_shape), spec)
-    saved = ctx.saved if ctx is not None else {}
-    src = saved["flat_source"] if "flat_source" in saved else flat.source(x)
+    kept = ctx.saved.pop("flat_source", None) if ctx is not None else None
+    src = kept if kept is not None else flat.source(x)
     grad, offsets = _grad_rows_once(flat, grad_output, ctx), flat.taps
     sums: dict[int, np.ndarray] = {}
 
@@ -276,6 +274,8 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
 
     chunks = _over_samples(run, flat.samples, flat.macs("grad_weight") // flat.samples,
                            parts=_WEIGHT_PARTS)
+    if ctx is not None:
+        ctx.saved.pop("flat_grad", None)        # the last pass of this call that reads it
     total = sums[chunks[0][0]]
     for start, _ in chunks[1:]:         # in sample order, whatever thread ran each chunk
         total += sums[start]
