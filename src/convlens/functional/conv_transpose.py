@@ -15,6 +15,7 @@ from ..conv import transposed
 from ..conv.choose import choose, runner
 from ..conv.context import ConvContext
 from ..tensor import Tensor
+from .conv import channel_sums
 from .conv_args import check_conv_transpose_inputs
 
 
@@ -56,7 +57,7 @@ def conv_transpose_nd(op: str, nd: int, input, weight, bias=None, stride=1,  # n
                 weight.shape, geometry, ctx)
         if bias is None:
             return grad_input, grad_weight
-        return grad_input, grad_weight, grad_output.sum(axis=(0, *range(2, 2 + nd)))
+        return grad_input, grad_weight, channel_sums(grad_output)
 
     y = Tensor._from_op(out, inputs, backward, f"ConvTranspose{nd}d")
     return y.reshape(y.shape[1:]) if unbatched else y
