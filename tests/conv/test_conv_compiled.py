@@ -37,6 +37,7 @@ LAYERS = [   # (x_shape, w_shape, stride, padding, dilation, groups)
     # split into blocks of FLAT_BLOCK, dilated.
     ((2, 6, 30, 21), (9, 6, 3, 2), 1, (1, 2), (2, 1), 1),
     ((2, 8, 12, 12), (10, 4, 3, 3), 1, 1, 1, 2),          # 5 output channels per group
+    ((2, 3, 10, 9), (7, 3, 3, 3), 1, 1, 1, 1),            # blocks of 4, 2 and 1 channels
     ((3, 5, 300), (7, 5, 7), 1, 3, 2, 1),                 # 1-D, rows longer than a block
     ((5, 4, 30), (6, 4, 4), 3, 2, 2, 1),                  # 1-D, samples in the rows, 3 phases
     ((2, 3, 11, 10), (5, 3, 2, 3), (3, 2), 1, 1, 1),      # a stride larger than the kernel

@@ -60,7 +60,7 @@ def correlate(src, offsets, wt, group_size, L, block, row, width, out):  # pragm
     ``src`` (N, S) is one flat buffer per sample, ``offsets`` (T,) uint64 the taps' offsets in
     a group, ``wt`` (G, T, J) the weights. Position ``p = i * row + c`` goes to ``i * width + c``
     if ``c < width`` (the thrown-away columns are never stored). Channels go four at a time
-    (then one at a time), taps four at a time (then one at a time), positions ``block`` at a
+    (then two, then one), taps four at a time (then one at a time), positions ``block`` at a
     time.
     """
     N = out.shape[0]
@@ -72,16 +72,16 @@ def correlate(src, offsets, wt, group_size, L, block, row, width, out):  # pragm
             x = src[n, g * group_size:]
             j = 0
             while j < J:
-                four = j + 4 <= J
+                rows = 4 if j + 4 <= J else (2 if j + 2 <= J else 1)
                 for p0 in range(0, L, block):
                     nb, base = np.uint64(min(block, L - p0)), np.uint64(p0)
-                    acc[:] = 0
+                    acc[:rows] = 0
                     t = 0
                     while t + 4 <= T:
                         o0, o1 = base + offsets[t], base + offsets[t + 1]
                         o2, o3 = base + offsets[t + 2], base + offsets[t + 3]
                         w = wt[g, t:t + 4, j:j + 4]
-                        if four:
+                        if rows == 4:
                             w00, w01, w02, w03 = w[0, 0], w[0, 1], w[0, 2], w[0, 3]
                             w10, w11, w12, w13 = w[1, 0], w[1, 1], w[1, 2], w[1, 3]
                             w20, w21, w22, w23 = w[2, 0], w[2, 1], w[2, 2], w[2, 3]
@@ -92,6 +92,13 @@ def correlate(src, offsets, wt, group_size, L, block, row, width, out):  # pragm
                                 a1[k] += w01 * v0 + w11 * v1 + w21 * v2 + w31 * v3
                                 a2[k] += w02 * v0 + w12 * v1 + w22 * v2 + w32 * v3
                                 a3[k] += w03 * v0 + w13 * v1 + w23 * v2 + w33 * v3
+                        elif rows == 2:
+                            w00, w01, w10, w11 = w[0, 0], w[0, 1], w[1, 0], w[1, 1]
+                            w20, w21, w30, w31 = w[2, 0], w[2, 1], w[3, 0], w[3, 1]
+                            for k in range(nb):
+                                v0, v1, v2, v3 = x[o0 + k], x[o1 + k], x[o2 + k], x[o3 + k]
+                                a0[k] += w00 * v0 + w10 * v1 + w20 * v2 + w30 * v3
+                                a1[k] += w01 * v0 + w11 * v1 + w21 * v2 + w31 * v3
                         else:
                             w0, w1, w2, w3 = w[0, 0], w[1, 0], w[2, 0], w[3, 0]
                             for k in range(nb):
@@ -101,7 +108,7 @@ def correlate(src, offsets, wt, group_size, L, block, row, width, out):  # pragm
                     while t < T:
                         o0 = base + offsets[t]
                         w = wt[g, t, j:j + 4]
-                        if four:
+                        if rows == 4:
                             w0, w1, w2, w3 = w[0], w[1], w[2], w[3]
                             for k in range(nb):
                                 v = x[o0 + k]
@@ -109,14 +116,20 @@ def correlate(src, offsets, wt, group_size, L, block, row, width, out):  # pragm
                                 a1[k] += w1 * v
                                 a2[k] += w2 * v
                                 a3[k] += w3 * v
+                        elif rows == 2:
+                            w0, w1 = w[0], w[1]
+                            for k in range(nb):
+                                v = x[o0 + k]
+                                a0[k] += w0 * v
+                                a1[k] += w1 * v
                         else:
                             w0 = w[0]
                             for k in range(nb):
                                 a0[k] += w0 * x[o0 + k]
                         t += 1
-                    for r in range(4 if four else 1):
+                    for r in range(rows):
                         _store(acc[r], out[n, g * J + j + r], p0, int(nb), row, width)
-                j += 4 if four else 1
+                j += rows
 
 
 @njit(boundscheck=False, nogil=True, cache=True)
