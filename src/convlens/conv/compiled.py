@@ -57,7 +57,6 @@ _CHUNK_WORK = 4_000_000
 # grad_weight sums its chunks in order; their number is fixed so that the sum's bits do not
 # depend on the thread count.
 _WEIGHT_PARTS = 2
-_CHUNKS_PER_THREAD = 1
 
 _enabled = True
 _kernels: ModuleType | None = None
@@ -170,7 +169,7 @@ def _over_samples(run, N: int, work_per_sample: int, parts: int | None = None
     threads. Returns the chunks, in order.
     """
     most = max(1, N * work_per_sample // _CHUNK_WORK)
-    count = min(N, most, parts if parts is not None else _CHUNKS_PER_THREAD * _threads.budget())
+    count = min(N, most, parts if parts is not None else _threads.budget())
     return _threads.run_chunks(run, N, -(-N // count), threads=_threads.budget())
 
 
