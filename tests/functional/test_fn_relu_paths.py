@@ -45,3 +45,12 @@ def test_non_contiguous_input_takes_the_numpy_path_with_the_same_result():
     fast, slow = _relu_and_grad(x, g, True), _relu_and_grad(x, g, False)
     for a, b in zip(fast, slow):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (0, 3)])
+def test_compiled_relu_keeps_scalar_and_empty_shapes(shape):
+    x = np.full(shape, -2.0)
+    fast, slow = _relu_and_grad(x, np.ones(shape), True), _relu_and_grad(x, np.ones(shape), False)
+    for a, b in zip(fast, slow):
+        assert a.shape == b.shape == shape
+        np.testing.assert_array_equal(a, b)

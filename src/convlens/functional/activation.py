@@ -40,7 +40,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - torch'
     kernels.forward(x._data.reshape(-1), out.reshape(-1), positive.reshape(-1))
 
     def backward(g):
-        grad = np.ascontiguousarray(g)
+        grad = g if g.flags.c_contiguous else g.copy()    # (ascontiguousarray makes 0-d 1-d)
         result = np.empty_like(grad)
         kernels.backward(grad.reshape(-1), positive.reshape(-1), result.reshape(-1))
         return (result,)
