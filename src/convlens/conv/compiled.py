@@ -183,7 +183,7 @@ def forward(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *,
     flat = _flat.layout(tuple(x.shape), tuple(w.shape), spec)
     src, offsets, out = flat.source(x), flat.taps, flat.output_buffer(x.dtype)
     if ctx is not None:
-        ctx.keep("flat_source", src)              # grad_weight reads the same planes
+        ctx.keep("flat_source", (x, src))         # grad_weight of the same x reads them again
     weights = w.reshape(flat.G, flat.Og, -1).transpose(0, 2, 1).copy()        # (G, T, Og)
 
     def run(start: int, stop: int) -> None:
@@ -262,15 +262,14 @@ def grad_weight(grad_output: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...]
         return gemm.grad_weight(grad_output, x, w_shape, spec)
     flat = _flat.layout(tuple(x.shape), tuple(w_shape), spec)
     kept = ctx.saved.pop("flat_source", None) if ctx is not None else None
-    src = kept if kept is not None else flat.source(x)
+    src = kept[1] if kept is not None and kept[0] is x else flat.source(x)
     grad, offsets = _grad_rows_once(flat, grad_output, ctx), flat.taps
     sums: dict[int, np.ndarray] = {}
 
     def run(start: int, stop: int) -> None:
         sums[start] = np.zeros((flat.O, offsets.size), dtype=np.float64)
-        kernels.correlate_weights(grad[start:stop], flat.margin, flat.L, src[start:stop], offsets,
-                                  flat.G,
-                                  flat.group_size, sums[start])
+        kernels.correlate_weights(grad[start:stop], flat.margin, flat.L, src[start:stop],
+                                  offsets, flat.G, flat.group_size, sums[start])
 
     chunks = _over_samples(run, flat.samples, flat.macs("grad_weight") // flat.samples,
                            parts=_WEIGHT_PARTS)
