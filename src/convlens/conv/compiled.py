@@ -60,6 +60,7 @@ _WEIGHT_PARTS = 2
 
 _enabled = True
 _kernels: ModuleType | None = None
+_optional: dict[str, ModuleType] = {}     # other modules of numba loops, see optional()
 
 
 class _CompiledCapabilities(Capabilities):
@@ -106,6 +107,17 @@ def enabled(flag: bool) -> Iterator[None]:
         yield
     finally:
         set_enabled(previous)
+
+
+def optional(module: str) -> ModuleType | None:
+    """The numba-compiled ``module`` (an absolute name), imported on first use, or ``None``
+    without numba or after :func:`set_enabled(False) <set_enabled>`: then the caller runs its
+    NumPy path, which gives the same results (pooling, ReLU)."""
+    if not available():
+        return None
+    if module not in _optional:
+        _optional[module] = importlib.import_module(module)
+    return _optional[module]
 
 
 def require() -> ModuleType:

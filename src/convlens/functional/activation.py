@@ -6,9 +6,6 @@ dtype; each raises ``TypeError`` for other input (non-tensors, integer or comple
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
 import numpy as np
 
 from .. import _ops, _validate
@@ -31,7 +28,8 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - torch'
     [0.0, 0.0, 2.0]
     """
     x = _validate.float_tensor(input, "input", "relu")
-    kernels = _relu_kernels() if x._data.flags.c_contiguous else None
+    kernels = (compiled.optional("convlens.functional._relu_compiled")
+               if x._data.flags.c_contiguous else None)
     if kernels is None:
         positive = ~(x._data <= 0)  # NaN counts as positive: torch passes its gradient through
         out = np.maximum(x._data, 0)  # not x * (x > 0), which gives -0.0 for negative x
@@ -47,20 +45,6 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - torch'
 
     return Tensor._from_op(out, (x,), backward, "Relu")
 
-
-_relu_module: ModuleType | None = None
-
-
-def _relu_kernels() -> ModuleType | None:
-    """The one-pass ReLU loops (:mod:`._relu_compiled`, imported on first use), or ``None``
-    without numba or after ``convlens.conv.compiled.set_enabled(False)``; the NumPy path gives
-    the same results."""
-    global _relu_module
-    if not compiled.available():
-        return None
-    if _relu_module is None:
-        _relu_module = importlib.import_module("._relu_compiled", __package__)
-    return _relu_module
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002

@@ -12,9 +12,7 @@ and backward, and tests switch between them with ``compiled.set_enabled``.
 
 from __future__ import annotations
 
-import importlib
 import math
-from types import ModuleType
 
 import numpy as np
 
@@ -22,8 +20,6 @@ from ..conv import compiled
 from ..conv.geometry import ConvSpec
 from ..tensor import Tensor
 from . import _pool_common as common
-
-_kernels: ModuleType | None = None
 
 
 def _tap_dtype(kernel: tuple[int, ...]) -> type:
@@ -136,20 +132,6 @@ def _numpy_argmax(x: np.ndarray, kernel: tuple[int, ...], spec: ConvSpec, nan: b
     return _argmax_taps(x, kernel, spec, nan)
 
 
-def _compiled_kernels() -> ModuleType | None:
-    """The numba loops (:mod:`._pool_compiled`, imported on first use), or ``None``.
-
-    ``None`` without numba or after ``convlens.conv.compiled.set_enabled(False)``: then the
-    NumPy path runs, with the same results.
-    """
-    global _kernels
-    if not compiled.available():
-        return None
-    if _kernels is None:
-        _kernels = importlib.import_module("._pool_compiled", __package__)
-    return _kernels
-
-
 def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  # noqa: A002
                 dilation=1, ceil_mode: bool = False, return_indices: bool = False):
     """The shared body of max_pool1d/2d/3d; see :func:`max_pool2d`."""
@@ -161,7 +143,7 @@ def max_pool_nd(op: str, nd: int, input, kernel_size, stride=None, padding=0,  #
     data = x._data
     nan = bool(np.isnan(data).any())
     tiled = _is_tiled(data, kernel, spec, nan)
-    kernels = _compiled_kernels()
+    kernels = compiled.optional("convlens.functional._pool_compiled")  # or the NumPy path
     if kernels is not None:
         out, index = kernels.max_pool(data, kernel, spec.stride, spec.dilation, spec.padding,
                                       spec.output_size(x.shape[2:], kernel), nan)
