@@ -23,6 +23,7 @@ import time
 import numpy as np
 import torch
 from _busy import busy_core
+from _timing import HERE
 
 import convlens as cl
 from convlens import functional as F
@@ -100,7 +101,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="300 steps per model")
     parser.add_argument("--models", nargs="+", default=list(SETUPS), choices=list(SETUPS))
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", default="results/train_vs_torch.json")
+    parser.add_argument("--json", default=str(HERE / "results" / "train_vs_torch.json"))
     parser.add_argument("--busy", action="store_true",
                         help="run again with one core kept busy by a background process")
     parser.add_argument("--steps", type=int, help="steps per model (overrides --quick)")
