@@ -63,6 +63,12 @@ class Capabilities:
                     f"{(self.kernel,) * spec.nd})")
         return None
 
+    def uses_blas(self, w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
+        """Whether a pass on this convolution may call BLAS or split its work by the thread
+        count (every engine's may, unless it says otherwise): if not, ``conv2d`` skips
+        :func:`convlens.conv._threads.for_work`'s BLAS thread toggle around it."""
+        return True
+
 
 LOCAL = {"forward": (), "grad_input": (), "grad_weight": ()}   # no operand ever spreads
 

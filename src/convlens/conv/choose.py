@@ -162,11 +162,9 @@ def auto_skips(name: str, dtype: np.dtype) -> str | None:
 
 
 def uses_blas(name: str, w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
-    """Whether engine ``name`` may call BLAS (or split work by the thread count) on this layer:
-    every engine does, except where it defines ``uses_blas(w_shape, spec)`` saying otherwise
-    (the compiled engine's flat loops)."""
-    check = getattr(ENGINES[name], "uses_blas", None)
-    return True if check is None else check(w_shape, spec)
+    """Whether engine ``name`` may call BLAS (or split work by the thread count) on this layer
+    (``CAPABILITIES.uses_blas``; only the compiled engine's flat loops never do)."""
+    return ENGINES[name].CAPABILITIES.uses_blas(w_shape, spec)
 
 
 def engine(name: str) -> ModuleType:

@@ -71,6 +71,10 @@ class _CompiledCapabilities(Capabilities):
             return "any convolution without numba (pip install 'convlens[jit]') or while disabled"
         return super().unsupported(w_shape, spec)
 
+    def uses_blas(self, w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
+        """The flat loops never call BLAS, and split their own work (:func:`_over_samples`)."""
+        return not is_flat(w_shape, spec)
+
 
 # The flat passes multiply the zeros of the thrown-away columns by the weight (grad_input) or
 # by the input (grad_weight): 0 * inf = NaN where direct has none.
@@ -143,11 +147,6 @@ def _as_2d(spec: ConvSpec) -> tuple[int, int, int, int]:
 def is_flat(w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
     """Whether the passes run as a flat direct convolution (see :data:`FLAT_BELOW`)."""
     return w_shape[0] // spec.groups < FLAT_BELOW
-
-
-def uses_blas(w_shape: tuple[int, ...], spec: ConvSpec) -> bool:
-    """Whether a pass may call BLAS: the flat loops never do, and split their own work."""
-    return not is_flat(w_shape, spec)
 
 
 class _Layout:
