@@ -265,8 +265,7 @@ def _add(pending: dict[int, np.ndarray], key: int, grad: np.ndarray) -> None:
 
 def _run_hooks(tensor: Tensor, g: np.ndarray) -> np.ndarray:
     """Pass ``g`` through the tensor's hooks, each of which may replace it."""
-    from .tensor import Tensor
-
+    Tensor = tensor_cls()
     for hook in tensor._hooks:
         replaced = hook(Tensor(g))
         if replaced is not None:
