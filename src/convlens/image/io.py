@@ -8,12 +8,14 @@ converted faithfully is rejected with a message that names the file.
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import _validate
+from . import _png
 from .kernels import as_kernel
 
 IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff",
@@ -25,6 +27,8 @@ _ALPHA = {"LA": "L", "RGBA": "RGB"}  # composited on black
 _PREMULTIPLIED = {"La": "L", "RGBa": "RGB"}  # colour already multiplied by alpha
 _CONVERTIBLE = {"1": "L", "RGBX": "RGB", "YCbCr": "RGB", "PA": "RGBA"}  # exact conversions
 MAX_PIXELS = 2**26  # default pixel budget of read_image: 64 Mpx, at most 256 MB as 8-bit RGBA
+# Files up to this size are first offered to the quick reader for small plain PNGs (_png).
+_QUICK_FILE_BYTES = 1 << 16
 
 
 def _pillow():
@@ -91,12 +95,30 @@ def read_image(path: str | os.PathLike, *, reduce_to: tuple[int, int] | None = N
     >>> image.read_image(path).tolist()
     [[0.0, 128.0, 255.0]]
     """
+    return np.asarray(read_pixels(path, reduce_to=reduce_to, max_pixels=max_pixels),
+                      dtype=np.float64)
+
+
+def read_pixels(path: str | os.PathLike, *, reduce_to: tuple[int, int] | None = None,
+                max_pixels: int | None = MAX_PIXELS) -> np.ndarray:
+    """:func:`read_image`'s pixels before the float64 conversion: uint8 for 8-bit grey and RGB
+    files, else float64 in [0, 255]. Small plain PNG files are read by
+    :mod:`convlens.image._png` (the same pixels, without Pillow's per-file cost), all others
+    by Pillow."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
         raise FileNotFoundError(f"no image file at {path!r}")
-    if os.path.getsize(path) == 0:
+    if info.st_size == 0:
         raise ValueError(f"cannot read image {path!r}: the file is empty (0 bytes)")
-    Image = _pillow()
+    Image = _pillow()   # Pillow is required either way; the quick path only saves its time
+    if info.st_size <= _QUICK_FILE_BYTES:
+        pixels = _small_png(path, reduce_to, max_pixels)
+        if pixels is not None:
+            return pixels
     try:
         with warnings.catch_warnings():
             if max_pixels is not None:  # our own budget is stricter than Pillow's warning
@@ -123,6 +145,20 @@ def read_image(path: str | os.PathLike, *, reduce_to: tuple[int, int] | None = N
                          f"cannot read image {path!r}: {error}") from None
 
 
+def _small_png(path: str, reduce_to: tuple[int, int] | None,
+               max_pixels: int | None) -> np.ndarray | None:
+    """A small plain PNG's uint8 pixels if no reduction applies to it, else None."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(_QUICK_FILE_BYTES + 1)
+    except OSError:
+        return None                     # Pillow's open reports it
+    pixels = _png.read_small_png(data, max_pixels)
+    if pixels is None or _reduce_factor(pixels.shape[1], pixels.shape[0], reduce_to) >= 2:
+        return None
+    return pixels
+
+
 def _check_pixels(size: tuple[int, int], max_pixels: int | None, path: str) -> None:
     """Refuse, from the header alone, an image whose decoded pixels would exceed the budget."""
     if max_pixels is not None and size[0] * size[1] > max_pixels:
@@ -131,11 +167,16 @@ def _check_pixels(size: tuple[int, int], max_pixels: int | None, path: str) -> N
                          f"{max_pixels:,}; shrink it first, or pass a larger max_pixels")
 
 
+def _reduce_factor(width: int, height: int, reduce_to: tuple[int, int] | None) -> int:
+    """The whole factor :func:`_reduce` shrinks a width x height image by (below 2: none)."""
+    if reduce_to is None:
+        return 1
+    return min(width // (2 * reduce_to[1]), height // (2 * reduce_to[0]))
+
+
 def _reduce(picture, reduce_to: tuple[int, int] | None):
     """Box-average ``picture`` by the largest whole factor that keeps 2x ``reduce_to``."""
-    if reduce_to is None:
-        return picture
-    factor = min(picture.size[0] // (2 * reduce_to[1]), picture.size[1] // (2 * reduce_to[0]))
+    factor = _reduce_factor(*picture.size, reduce_to)
     if factor < 2:
         return picture
     if picture.mode in _ALPHA:  # average colour already weighted by alpha, then divide
@@ -147,7 +188,8 @@ def _reduce(picture, reduce_to: tuple[int, int] | None):
 
 def _pixels(picture, path: str, file_format: str | None,
             reduce_to: tuple[int, int] | None = None) -> np.ndarray:
-    """A decoded Pillow image as float64 in [0, 255], following read_image's rules."""
+    """A decoded Pillow image, following read_image's rules: uint8 for 8-bit grey or RGB,
+    float64 in [0, 255] for the formats converted on the way."""
     mode = picture.mode
     if mode in ("L", "RGB", "P") and "transparency" in picture.info:
         mode = "LA" if mode == "L" else "RGBA"  # a transparent colour key or palette entry
@@ -162,7 +204,7 @@ def _pixels(picture, path: str, file_format: str | None,
         picture = _reduce(picture, reduce_to)
         mode = picture.mode
     if mode in ("L", "RGB"):
-        return np.asarray(picture, dtype=np.float64)
+        return np.asarray(picture)      # uint8
     if sixteen:
         return np.asarray(picture).astype(np.float64) * (255.0 / 65535.0)
     if mode in _ALPHA or mode in _PREMULTIPLIED:
