@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
+from ..image.io import read_pixels
 from . import _checks
 from ._files import data_folder
 from .dataset import ArrayDataset
@@ -71,9 +72,7 @@ def read_checked(path: str | os.PathLike, size: tuple[int, int] | None,
                  gray: bool) -> np.ndarray:
     """:func:`load_image` with its arguments already checked: ``size`` a tuple of two positive
     ints or None, ``gray`` a bool (``convlens predict`` checks them once, not per file)."""
-    from ..image import read_image
-
-    pixels = read_image(path, reduce_to=size)   # (H, W) or (H, W, 3), float64, reduced
+    pixels = read_pixels(path, reduce_to=size)  # (H, W) or (H, W, 3), uint8 or float64, reduced
     pixels = pixels.astype(np.float32) / np.float32(255.0)
     if pixels.ndim == 3 and gray:
         pixels = pixels @ np.array([0.299, 0.587, 0.114], np.float32)

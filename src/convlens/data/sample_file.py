@@ -7,9 +7,12 @@ whose border is mostly light (a dark digit on white paper) is inverted to match.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import _validate
+from .image_folder import read_checked
 
 INVERT_CHOICES = ("auto", "yes", "no")
 
@@ -39,6 +42,13 @@ def light_background(pixels: np.ndarray) -> bool:
         low, high = np.partition(border, (half - 1, half))[half - 1:half + 1]
         middle = (low + high) / 2
     return bool(middle > 0.5)
+
+
+@functools.lru_cache(maxsize=16)
+def _image_size(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(H, W) of a (C, H, W) input shape, checked once per shape: ``predict`` loads every
+    file with the same one."""
+    return _validate.int_tuple(shape[1:], 2, "image_size")
 
 
 def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[np.ndarray, bool]:
@@ -78,9 +88,6 @@ def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[
         return sample, False
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise ValueError(f"image files need a model with a (1 or 3, H, W) input; got {shape}")
-    from .image_folder import read_checked
-
-    pixels = read_checked(path, _validate.int_tuple(tuple(shape[1:]), 2, "image_size"),
-                          bool(shape[0] == 1))
+    pixels = read_checked(path, _image_size(tuple(shape)), bool(shape[0] == 1))
     flip = invert == "yes" or (invert == "auto" and shape[0] == 1 and light_background(pixels))
     return (1.0 - pixels if flip else pixels), flip
