@@ -120,6 +120,19 @@ def test_every_option_has_help_with_its_default_and_choices():
         assert "(default:" in text
 
 
+def test_the_parser_of_one_command_is_the_full_parsers_part(capsys):
+    """``main`` builds only the parser of the command it runs: that command's help is the
+    same, and an unknown command still lists them all."""
+    for name in cli.COMMANDS:
+        full = cli.build_parser()._subparsers._group_actions[0].choices[name]
+        alone = cli.build_parser(name)._subparsers._group_actions[0].choices
+        assert list(alone) == [name] and alone[name].format_help() == full.format_help()
+    with pytest.raises(SystemExit):
+        cli.main(["predic"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'predic'" in err and all(repr(n) in err for n in cli.COMMANDS)
+
+
 def test_a_memory_error_from_sizes_on_the_command_line_is_one_line(capsys):
     code = cli.main(["summary", "--model", "lenet5", "--input-shape", "1,300000,300000"])
     err = capsys.readouterr().err.strip()
