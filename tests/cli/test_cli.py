@@ -94,6 +94,34 @@ def test_predict_reads_16_bit_images_and_channelless_npy_like_their_8_bit_twins(
     assert float(rows[0][2]) == pytest.approx(float(rows[1][2]), abs=0.02)
 
 
+def test_predict_gives_the_same_rows_on_one_thread_and_on_two(run_dir, tmp_path, capsys):
+    """Two batches of files (on two threads the first is classified while the second is
+    read), with an unreadable file and a light-background one among them: the rows, notes
+    and errors are the same, in the same order, as on one thread."""
+    pil = pytest.importorskip("PIL.Image")
+    _, test = cl.data.load_dataset("mnist-5k")
+    for index in range(300):
+        pil.fromarray((test.x[index, 0] * 255).round().astype(np.uint8)).save(
+            tmp_path / f"d{index:03d}.png")
+    (tmp_path / "d150.png").write_bytes(b"not an image")
+    pil.fromarray(255 - (test.x[7, 0] * 255).round().astype(np.uint8)).save(tmp_path / "d200.png")
+    outputs, previous = [], cl.get_num_threads()
+    try:
+        for threads in (1, 2):
+            cl.set_num_threads(threads)
+            assert cli.main(["predict", str(run_dir), str(tmp_path)]) == 2
+            outputs.append(capsys.readouterr())
+    finally:
+        cl.set_num_threads(previous)
+    one, two = outputs
+    assert one.out == two.out and one.err == two.err
+    rows = one.out.strip().splitlines()[1:]
+    assert len(rows) == 299 and "d150.png" not in one.out
+    assert rows[199].split("\t")[0].endswith("d200.png") and rows[199].endswith("\tyes")
+    assert "d200.png has a light background" in one.err
+    assert re.search(r"convlens: error: cannot read image .*d150\.png", one.err)
+
+
 def test_summary_prints_the_lenet_table(capsys):
     assert cli.main(["summary", "--model", "lenet5"]) == 0
     out = capsys.readouterr().out

@@ -17,6 +17,8 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -97,9 +99,6 @@ def _model_and_shape(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    import convlens as cl
-    from convlens import functional as F
-
     model, shape, config = _model_and_shape(args)
     model.eval()
     classes = config.get("classes")
@@ -108,8 +107,29 @@ def run(args: argparse.Namespace) -> int:
         invert = "no"  # trained on other images: their polarity is whatever the user's is
     if args.scheduler:
         return _run_on_dask(args, model, shape, classes, invert)
-    samples, good, problems = [], [], []
-    for path, problem in expand_inputs(args.files):
+    good: list[tuple[str, bool]] = []
+    problems: list[str] = []
+    batches = _load_batches(args.files, shape, invert, args.invert == "auto", good, problems)
+    rows = []
+    for probabilities in _classify(model, batches):
+        first = len(rows)                   # the batch's files: good grows as batches load
+        for (path, flipped), row in zip(good[first:first + len(probabilities)], probabilities):
+            best = int(row.argmax())
+            name = classes[best] if classes and best < len(classes) else str(best)
+            rows.append({"file": path, "class": name, "probability": round(float(row[best]), 4),
+                         "inverted": flipped})
+    write_rows(rows, args.format)
+    for problem in problems:
+        print(f"convlens: error: {problem}", file=sys.stderr)
+    return 2 if problems else 0
+
+
+def _load_batches(paths: list[str], shape: tuple[int, ...], invert: str, note: bool,
+                  good: list[tuple[str, bool]], problems: list[str]) -> Iterator[np.ndarray]:
+    """Stacked batches of the readable inputs, in order; each one's (path, inverted) goes to
+    ``good`` and every unreadable input's message to ``problems`` as it is met."""
+    samples = []
+    for path, problem in expand_inputs(paths):
         if problem is not None:
             problems.append(problem)
             continue
@@ -119,24 +139,43 @@ def run(args: argparse.Namespace) -> int:
             message = str(error) or type(error).__name__
             problems.append(message if path in message else f"{path}: {message}")
             continue
-        if flipped and args.invert == "auto":
+        if flipped and note:
             _note_inverted(path)
         samples.append(sample)
         good.append((path, flipped))
-    rows = []
-    for start in range(0, len(samples), _BATCH):
-        with cl.no_grad():
-            batch = cl.tensor(np.stack(samples[start:start + _BATCH]))
-            probabilities = F.softmax(model(batch), dim=1).numpy()
-        for (path, flipped), row in zip(good[start:start + _BATCH], probabilities):
-            best = int(row.argmax())
-            name = classes[best] if classes and best < len(classes) else str(best)
-            rows.append({"file": path, "class": name, "probability": round(float(row[best]), 4),
-                         "inverted": flipped})
-    write_rows(rows, args.format)
-    for problem in problems:
-        print(f"convlens: error: {problem}", file=sys.stderr)
-    return 2 if problems else 0
+        if len(samples) == _BATCH:
+            yield np.stack(samples)
+            samples = []
+    if samples:
+        yield np.stack(samples)
+
+
+def _classify(model, batches: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """The softmax probabilities of each batch, in order.
+
+    With more than one thread allowed (``cl.set_num_threads``) the model runs on a second
+    thread while the next batch is read: decoding files is Python that holds the GIL, the
+    model mostly compiled loops and BLAS that release it. The batches and their order are the
+    same either way, so are the numbers.
+    """
+    import convlens as cl
+    from convlens import functional as F
+
+    def probabilities(batch: np.ndarray) -> np.ndarray:
+        return F.softmax(model(cl.tensor(batch)), dim=1).numpy()
+
+    with cl.no_grad():
+        if cl.get_num_threads() == 1:
+            yield from map(probabilities, batches)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="convlens-predict") as pool:
+            running = None
+            for batch in batches:
+                if running is not None:
+                    yield running.result()
+                running = pool.submit(probabilities, batch)
+            if running is not None:
+                yield running.result()
 
 
 def _note_inverted(path: str) -> None:
