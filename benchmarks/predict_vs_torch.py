@@ -10,10 +10,12 @@ black, as MNIST) into a temporary folder, trains LeNet-5 for one epoch with ``co
 same thread count:
 
 - end to end: ``convlens.cli.main(["predict", RUN, FOLDER])`` (stdout captured) against the
-  script a torch user would write: list the folder, open each PNG with Pillow, scale to
-  [0, 1] as float32, stack, classify in batches of convlens's size under ``model.eval()`` and
-  ``torch.no_grad()``, softmax, print the same TSV rows. Both use the same weights (the run's
-  model, copied into the torch twin through the state_dict);
+  script a torch user would write: build the model and load its weights from a file
+  (``torch.load(..., weights_only=True)``), list the folder, open each PNG with Pillow, scale
+  to [0, 1] as float32, stack, classify in batches of convlens's size under ``model.eval()``
+  and ``torch.no_grad()``, softmax, print the same TSV rows. Both read the same weights from
+  disk on every run (the run's model, copied into the torch twin through the state_dict and
+  saved with ``torch.save``), as ``convlens predict`` reads its model file;
 - loading only: listing the folder, reading every file and stacking the inputs (convlens's
   ``expand_inputs`` and ``load_input``, as ``predict`` calls them, against the torch loop);
 - model only: the forward (and softmax) of the same stacked images in the same batches.
@@ -97,10 +99,12 @@ def convlens_load(images: str) -> np.ndarray:
     return np.stack([load_input(path, (1, 28, 28), "auto")[0] for path in files])
 
 
-def torch_predict(model: torch.nn.Module, images: str, classes: list[str]) -> str:
+def torch_predict(weights: str, images: str, classes: list[str]) -> str:
     """What a torch user writes for the same job, printing the same TSV rows."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
+        model = torch_model("lenet5")
+        model.load_state_dict(torch.load(weights, weights_only=True))
         files, x = torch_load(images)
         model.eval()
         print("file\tclass\tprobability\tinverted")
@@ -134,8 +138,8 @@ def table(tsv: str) -> list[tuple[str, str, str]]:
 def agreement(run: str, images: str, model, twin, x: np.ndarray) -> dict:
     """Check both sides classify every file alike; counts of agreeing classes and texts."""
     classes = json.loads(Path(run, "config.json").read_text())["classes"]
-    ours, theirs = table(convlens_predict(run, images)), table(torch_predict(twin, images,
-                                                                             classes))
+    ours = table(convlens_predict(run, images))
+    theirs = table(torch_predict(_weights(run), images, classes))
     if [r[0] for r in ours] != [r[0] for r in theirs]:
         raise SystemExit("convlens and torch listed different files")
     same_class = sum(a[1] == b[1] for a, b in zip(ours, theirs))
@@ -147,10 +151,15 @@ def agreement(run: str, images: str, model, twin, x: np.ndarray) -> dict:
             "max_abs_probability_difference": float(np.abs(p_ours - p_theirs).max())}
 
 
+def _weights(run: str) -> str:
+    """The torch twin's weights file in the run folder (written by main)."""
+    return os.path.join(run, "torch_weights.pt")
+
+
 def measure(run: str, images: str, model, twin, x: np.ndarray, repeats: int) -> dict:
     classes = [str(c) for c in json.loads(Path(run, "config.json").read_text())["classes"]]
     end_to_end = interleaved({"convlens": lambda: convlens_predict(run, images),
-                              "torch": lambda: torch_predict(twin, images, classes)},
+                              "torch": lambda: torch_predict(_weights(run), images, classes)},
                              repeats, block=1, budget_s=120.0)
     loading = interleaved({"convlens": lambda: convlens_load(images),
                            "torch": lambda: torch_load(images)},
@@ -190,6 +199,7 @@ def main() -> None:
                                                             else v))
                               for k, v in model.state_dict().items()})
         twin.eval()
+        torch.save(twin.state_dict(), _weights(run))
         _, x = torch_load(images)
         if not np.array_equal(convlens_load(images), x):
             raise SystemExit("convlens and the torch script computed different inputs")
