@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _validate
 from ..autograd import is_grad_enabled
-from ..conv import _threads, geometry
+from ..conv import _threads, compiled, geometry
 from ..conv.choose import choose, runner, uses_blas
 from ..conv.context import ConvContext
 from ..conv.padding import PADDING_MODES
@@ -47,7 +47,7 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
     with threads():
         out = _forward(name, x._data, weight._data, spec, ctx)
     if bias is not None:
-        out += bias._data.reshape(-1, *(1,) * nd)
+        add_channel_bias(out, bias._data)
     inputs = (x, weight) if bias is None else (x, weight, bias)
 
     @np.errstate(invalid="ignore", over="ignore")
@@ -73,6 +73,16 @@ def conv_nd(op: str, nd: int, input, weight, bias=None, stride=1, padding=0, dil
 
     y = Tensor._from_op(out, inputs, backward, f"Conv{nd}d")
     return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def add_channel_bias(out: np.ndarray, bias: np.ndarray) -> None:
+    """out (N, C, *S) += bias (C,) per channel, in place: one compiled pass where numba is
+    there and ``out`` is C-contiguous, else NumPy's broadcast add (the same numbers)."""
+    loops = compiled.optional("convlens.functional._bias_compiled")
+    if loops is not None and out.flags.c_contiguous and out.dtype == bias.dtype:
+        loops.add_channel_bias(out.reshape(out.shape[0], out.shape[1], -1), bias)
+    else:
+        out += bias.reshape(-1, *(1,) * (out.ndim - 2))
 
 
 def channel_sums(grad_output: np.ndarray) -> np.ndarray:

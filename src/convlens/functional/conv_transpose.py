@@ -15,7 +15,7 @@ from ..conv import transposed
 from ..conv.choose import choose, runner
 from ..conv.context import ConvContext
 from ..tensor import Tensor
-from .conv import channel_sums
+from .conv import add_channel_bias, channel_sums
 from .conv_args import check_conv_transpose_inputs
 
 
@@ -40,7 +40,7 @@ def conv_transpose_nd(op: str, nd: int, input, weight, bias=None, stride=1,  # n
         out = transposed.forward(runner(name, "grad_input", x._data, weight._data), x._data,
                                  weight._data, geometry, ctx)
     if bias is not None:
-        out += bias._data.reshape(-1, *(1,) * nd)
+        add_channel_bias(out, bias._data)
     inputs = (x, weight) if bias is None else (x, weight, bias)
 
     @np.errstate(invalid="ignore", over="ignore")
