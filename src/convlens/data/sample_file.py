@@ -88,6 +88,10 @@ def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[
         return sample, False
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise ValueError(f"image files need a model with a (1 or 3, H, W) input; got {shape}")
-    pixels = read_checked(path, _image_size(tuple(shape)), bool(shape[0] == 1))
+    try:
+        size = _image_size(tuple(shape))
+    except TypeError:               # an unhashable entry: the check itself says what is wrong
+        size = _validate.int_tuple(tuple(shape[1:]), 2, "image_size")
+    pixels = read_checked(path, size, bool(shape[0] == 1))
     flip = invert == "yes" or (invert == "auto" and shape[0] == 1 and light_background(pixels))
     return (1.0 - pixels if flip else pixels), flip

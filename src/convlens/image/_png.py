@@ -6,9 +6,11 @@ while opening and loading it through Pillow took about 70 µs (measured). For th
 (8-bit grey or RGB, not interlaced, no transparency, at most :data:`SMALL_BYTES` bytes of
 pixels) this module reads the file with :mod:`zlib` and undoes the PNG row filters itself.
 
-It is strict: a signature, chunk layout or CRC that is not exactly right, a critical chunk it
-does not know, a ``tRNS`` chunk, a compressed stream that is short, long or unfinished, or an
-unknown filter type, and :func:`read_small_png` returns ``None``. The caller then opens the file
+It is strict: a signature, chunk layout or CRC that is not exactly right, any critical chunk
+but IHDR, IDAT and IEND, an ancillary chunk that Pillow would act on (transparency, a colour
+profile, compressed text, animation) or that is too short for Pillow, a compressed stream that
+is short, long or unfinished, or an unknown filter type, and :func:`read_small_png` returns
+``None``. The caller then opens the file
 with Pillow, which decodes it or reports the problem. Inflating never produces more than the
 image's own size (``max_length``), so a hostile file cannot make it allocate more.
 Pixels are the same as Pillow's (tested on every filter type): Pillow applies no gamma or
@@ -26,7 +28,11 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # 73x73 RGB. Above that Pillow's C decoder is the faster, and its per-file cost matters less.
 SMALL_BYTES = 1 << 14
 _CHANNELS = {0: 1, 2: 3}       # PNG colour type: 0 grey, 2 RGB
-_KNOWN_CRITICAL = (b"IHDR", b"PLTE", b"IDAT", b"IEND")
+# Ancillary chunks that Pillow parses into transparency, a colour profile, text it inflates
+# or animation frames (any of which can change the pixels or make Pillow refuse the file).
+_LEFT_TO_PILLOW = (b"tRNS", b"iCCP", b"zTXt", b"iTXt", b"acTL", b"fcTL", b"fdAT")
+# The shortest length Pillow accepts for the ancillary chunks it records (else "Truncated").
+_SHORTEST = {b"gAMA": 4, b"cHRM": 32, b"sRGB": 1, b"pHYs": 9}
 
 
 def read_small_png(data: bytes, max_pixels: int | None) -> np.ndarray | None:
@@ -75,8 +81,9 @@ def _header(data: bytes) -> tuple[int, int, int] | None:
 
 
 def _idat(data: bytes) -> bytes | None:
-    """The joined IDAT chunks of a file whose chunks after IHDR are all well formed, with
-    CRCs right, no tRNS, no unknown critical chunk and the IDATs together; else None."""
+    """The joined IDAT chunks of a file whose chunks after IHDR are all well formed, CRCs
+    right, the IDATs together, and every other chunk one that cannot change what Pillow
+    decodes (:func:`_passed_over`); else None."""
     position, parts, ended_idat = 33, [], False
     while position + 12 <= len(data):
         length = int.from_bytes(data[position:position + 4], "big")
@@ -93,13 +100,22 @@ def _idat(data: bytes) -> bytes | None:
             if ended_idat:
                 return None
             parts.append(body)
+        elif not _passed_over(kind, length):
+            return None
         else:
             ended_idat = bool(parts)
-            if (kind == b"tRNS" or not kind.isalpha()
-                    or (kind[0] < 97 and kind not in _KNOWN_CRITICAL)):
-                return None         # transparency, a malformed type or an unknown critical one
         position = end + 4
     return None                     # no IEND: truncated
+
+
+def _passed_over(kind: bytes, length: int) -> bool:
+    """Whether Pillow reads this chunk without effect on the pixels and without complaint:
+    an ancillary chunk Pillow ignores or only records (with the length it needs), never a
+    critical one (a second IHDR, PLTE, ...), transparency, a colour profile, compressed text
+    or an animation chunk."""
+    if not kind.isalpha() or kind[0] < 97 or kind in _LEFT_TO_PILLOW:
+        return False
+    return length >= _SHORTEST.get(kind, 0)
 
 
 def _unfilter(rows: np.ndarray, channels: int) -> np.ndarray | None:
@@ -120,7 +136,7 @@ def _unfilter(rows: np.ndarray, channels: int) -> np.ndarray | None:
         out = np.empty((rows.shape[0], rows.shape[1] - 1), np.uint8)
         loops.unfilter(rows, channels, out)
         return out
-    out = np.ascontiguousarray(rows[:, 1:])
+    out = rows[:, 1:].copy()                        # rows may be a read-only buffer
     for y, kind in enumerate(kinds):
         if kind == 0:
             continue
