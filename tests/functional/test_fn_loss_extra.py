@@ -258,3 +258,24 @@ def test_one_hot_matches_torch(values, num_classes):
 def test_loss_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_a_masked_minus_inf_logit_leaves_the_loss_finite_as_in_torch(loss, reduction):
+    """Only the target's log-probability enters the loss (without label smoothing): a -inf
+    elsewhere, as a masked logit gives, once made the loss NaN where torch's is finite."""
+    x = np.array([[0.0, -np.inf, 1.0], [2.0, 0.5, -np.inf], [-np.inf, 0.3, 0.1]], np.float32)
+    if loss == "nll_loss":
+        x = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+    target = np.array([0, 1, 2])
+    ours = cl.tensor(x, requires_grad=True)
+    got = getattr(F, loss)(ours, cl.tensor(target), reduction=reduction)
+    got.sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    expected = getattr(torch.nn.functional, loss)(theirs, torch.tensor(target),
+                                                  reduction=reduction)
+    expected.sum().backward()
+    assert np.isfinite(got.numpy()).all()
+    np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=1e-7)

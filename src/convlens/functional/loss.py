@@ -43,37 +43,61 @@ def _check_target_indices(target: Tensor, logp: Tensor, ignore_index: int, op: s
     return t
 
 
-def _coefficients(op: str, logp: Tensor, target: Tensor, w: np.ndarray, ignore_index: int,
-                  eps: float) -> tuple[np.ndarray, float, tuple[int, ...]]:
-    """Write the loss as ``-(coef * logp).sum(class axis)`` per row.
+def _probability_coefficients(op: str, logp: Tensor, target: Tensor, w: np.ndarray,
+                              ignore_index: int, eps: float
+                              ) -> tuple[np.ndarray, float, tuple[int, ...]]:
+    """Probability targets: the loss is ``-(coef * logp).sum(class axis)`` per row.
 
-    Returns ``coef`` (M, C) with M = N * prod(d), the divisor of ``reduction="mean"``, and the
-    shape of the per-row losses. Torch's rules: the smoothed target is
-    ``(1 - eps) * onehot + eps / C``; with class indices "mean" divides by the summed weight of
-    the non-ignored targets, with probabilities by M.
+    Returns ``coef`` (M, C) with M = N * prod(d), the divisor of ``reduction="mean"`` (M) and
+    the shape of the per-row losses. As in torch, a zero probability times a log-probability
+    of -inf is NaN. The smoothed target is ``(1 - eps) * target + eps / C``.
     """
-    classes = logp.shape[1]
-    if target.dtype.kind == "f":
-        if ignore_index != -100:
-            raise ValueError(f"{op} supports ignore_index only with class-index targets; got "
-                             f"ignore_index={ignore_index} with probability targets")
-        if target.shape != logp.shape:
-            raise ValueError(f"{op} expects probability targets shaped like input {logp.shape}; "
-                             f"got {target.shape}")
-        coef = ((1 - eps) * _class_last(target._data) + eps / classes) * w    # (M, C)
-        return coef, coef.shape[0], (logp.shape[0], *logp.shape[2:])
-    t = _check_target_indices(target, logp, ignore_index, op)
-    kept = t != ignore_index
-    coef = np.zeros((t.size, classes), dtype=logp.dtype)
-    if kept.all():  # the usual case: the same sums as below, without selecting rows
-        picked = w[t]
-        coef[np.arange(t.size), t] = (1 - eps) * picked
-        coef += (eps / classes) * w
-        return coef, picked.sum(), target.shape
-    rows = np.nonzero(kept)[0]
-    coef[rows, t[rows]] = (1 - eps) * w[t[rows]]
-    coef[rows] += (eps / classes) * w
-    return coef, w[t[rows]].sum(), target.shape
+    if ignore_index != -100:
+        raise ValueError(f"{op} supports ignore_index only with class-index targets; got "
+                         f"ignore_index={ignore_index} with probability targets")
+    if target.shape != logp.shape:
+        raise ValueError(f"{op} expects probability targets shaped like input {logp.shape}; "
+                         f"got {target.shape}")
+    coef = ((1 - eps) * _class_last(target._data) + eps / logp.shape[1]) * w    # (M, C)
+    return coef, coef.shape[0], (logp.shape[0], *logp.shape[2:])
+
+
+class _IndexTargets:
+    """Class-index targets: the rows that count, their classes and weights.
+
+    The loss of a kept row is ``-((1 - eps) * w[t] * logp[t] + eps / C * sum_c w_c logp_c)``
+    (torch's label smoothing); only the target's log-probability is read when ``eps`` is 0,
+    so a -inf elsewhere (a masked logit) leaves the loss finite, as in torch. "mean" divides
+    by the summed weight of the kept targets.
+    """
+
+    def __init__(self, op: str, logp: Tensor, target: Tensor, w: np.ndarray,
+                 ignore_index: int, eps: float):
+        t = _check_target_indices(target, logp, ignore_index, op)
+        kept = t != ignore_index
+        self.rows = np.arange(t.size) if kept.all() else np.flatnonzero(kept)
+        self.classes = t[self.rows]
+        self.weights = w[self.classes]
+        self.denominator = self.weights.sum()
+        self.size, self.w, self.eps = t.size, w, eps
+        self.row_shape = target.shape
+
+    def losses(self, lp: np.ndarray) -> np.ndarray:
+        """Per-row losses (M,) of log-probabilities ``lp`` (M, C); ignored rows are 0."""
+        per_row = np.zeros(self.size, dtype=lp.dtype)
+        per_row[self.rows] = -(1 - self.eps) * self.weights * lp[self.rows, self.classes]
+        if self.eps:
+            per_row[self.rows] -= (self.eps / lp.shape[1]) * (lp[self.rows] @ self.w)
+        return per_row
+
+    def grad(self, scale: np.ndarray, shape: tuple[int, int], dtype) -> np.ndarray:
+        """d loss / d lp (M, C) for per-row upstream gradients ``scale`` (M, 1) or (1, 1)."""
+        grad = np.zeros(shape, dtype=dtype)
+        scale = np.broadcast_to(scale, (self.size, 1))[self.rows, 0]
+        grad[self.rows, self.classes] = -(1 - self.eps) * self.weights * scale
+        if self.eps:
+            grad[self.rows] -= (self.eps / shape[1]) * scale[:, None] * self.w
+        return grad
 
 
 def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # noqa: A002
@@ -92,8 +116,14 @@ def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # n
     if w.shape != (classes,):
         raise ValueError(f"{op} expects weight of shape ({classes},); got {w.shape}")
     lp = _class_last(logp._data)                                              # (M, C)
-    coef, denominator, row_shape = _coefficients(op, logp, target, w, ignore_index, eps)
-    per_row = -(coef * lp).sum(axis=1)
+    if target.dtype.kind == "f":
+        coef, denominator, row_shape = _probability_coefficients(op, logp, target, w,
+                                                                 ignore_index, eps)
+        per_row = -(coef * lp).sum(axis=1)
+    else:
+        indices = _IndexTargets(op, logp, target, w, ignore_index, eps)
+        denominator, row_shape = indices.denominator, indices.row_shape
+        per_row = indices.losses(lp)
     with np.errstate(divide="ignore", invalid="ignore"):  # an all-ignored mean is nan, as torch
         out = {"none": lambda: per_row.reshape(row_shape), "sum": per_row.sum,
                "mean": lambda: per_row.sum() / denominator}[reduction]()
@@ -105,8 +135,11 @@ def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # n
             scale = g / denominator if denominator else np.zeros_like(g)
         else:
             scale = g
+        if target.dtype.kind != "f":
+            grad = indices.grad(np.reshape(scale, (-1, 1)), lp.shape, logp.dtype)
+            return _class_back(grad, logp.shape), None
         grad_logp = _class_back(-coef * scale, logp.shape).astype(logp.dtype)
-        if target.dtype.kind != "f" or not target.requires_grad:
+        if not target.requires_grad:
             return grad_logp, None
         return grad_logp, _class_back(-(1 - eps) * w * lp * scale, logp.shape)
 
