@@ -45,10 +45,11 @@ def light_background(pixels: np.ndarray) -> bool:
 
 
 @functools.lru_cache(maxsize=16)
-def _image_size(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(H, W) of a (C, H, W) input shape, checked once per shape: ``predict`` loads every
-    file with the same one."""
-    return _validate.int_tuple(shape[1:], 2, "image_size")
+def _image_size(typed_shape: tuple[tuple[type, object], ...]) -> tuple[int, int]:
+    """(H, W) of a (C, H, W) input shape given as (type, value) pairs, checked once per shape:
+    ``predict`` loads every file with the same one. The types are part of the key, so that
+    ``28.0`` or ``True`` (equal to ``28`` and ``1`` as keys) are still refused."""
+    return _validate.int_tuple(tuple(value for _, value in typed_shape[1:]), 2, "image_size")
 
 
 def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[np.ndarray, bool]:
@@ -89,7 +90,7 @@ def load_sample(path: str, shape: tuple[int, ...], invert: str = "no") -> tuple[
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise ValueError(f"image files need a model with a (1 or 3, H, W) input; got {shape}")
     try:
-        size = _image_size(tuple(shape))
+        size = _image_size(tuple((type(value), value) for value in shape))
     except TypeError:               # an unhashable entry: the check itself says what is wrong
         size = _validate.int_tuple(tuple(shape[1:]), 2, "image_size")
     pixels = read_checked(path, size, bool(shape[0] == 1))
