@@ -75,26 +75,37 @@ class _IndexTargets:
                  ignore_index: int, eps: float):
         t = _check_target_indices(target, logp, ignore_index, op)
         kept = t != ignore_index
-        self.rows = np.arange(t.size) if kept.all() else np.flatnonzero(kept)
+        self.every_row = bool(kept.all())
+        self.rows = slice(None) if self.every_row else np.flatnonzero(kept)
         self.classes = t[self.rows]
         self.weights = w[self.classes]
         self.denominator = self.weights.sum()
         self.size, self.w, self.eps = t.size, w, eps
         self.row_shape = target.shape
 
+    def _picked(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row indices, class indices) of the kept targets' entries."""
+        rows = np.arange(self.size) if self.every_row else self.rows
+        return rows, self.classes
+
     def losses(self, lp: np.ndarray) -> np.ndarray:
         """Per-row losses (M,) of log-probabilities ``lp`` (M, C); ignored rows are 0."""
-        per_row = np.zeros(self.size, dtype=lp.dtype)
-        per_row[self.rows] = -(1 - self.eps) * self.weights * lp[self.rows, self.classes]
+        kept = -(1 - self.eps) * self.weights * lp[self._picked()]
         if self.eps:
-            per_row[self.rows] -= (self.eps / lp.shape[1]) * (lp[self.rows] @ self.w)
+            kept -= (self.eps / lp.shape[1]) * (lp[self.rows] @ self.w)
+        if self.every_row:
+            return kept
+        per_row = np.zeros(self.size, dtype=lp.dtype)
+        per_row[self.rows] = kept
         return per_row
 
     def grad(self, scale: np.ndarray, shape: tuple[int, int], dtype) -> np.ndarray:
-        """d loss / d lp (M, C) for per-row upstream gradients ``scale`` (M, 1) or (1, 1)."""
+        """d loss / d lp (M, C) for the upstream gradient ``scale``: one per row, or one."""
         grad = np.zeros(shape, dtype=dtype)
-        scale = np.broadcast_to(scale, (self.size, 1))[self.rows, 0]
-        grad[self.rows, self.classes] = -(1 - self.eps) * self.weights * scale
+        scale = np.reshape(scale, -1)
+        if scale.size > 1:
+            scale = scale[self.rows]
+        grad[self._picked()] = -(1 - self.eps) * self.weights * scale
         if self.eps:
             grad[self.rows] -= (self.eps / shape[1]) * scale[:, None] * self.w
         return grad
@@ -136,7 +147,7 @@ def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # n
         else:
             scale = g
         if target.dtype.kind != "f":
-            grad = indices.grad(np.reshape(scale, (-1, 1)), lp.shape, logp.dtype)
+            grad = indices.grad(scale, lp.shape, logp.dtype)
             return _class_back(grad, logp.shape), None
         grad_logp = _class_back(-coef * scale, logp.shape).astype(logp.dtype)
         if not target.requires_grad:
