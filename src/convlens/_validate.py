@@ -75,10 +75,17 @@ def rank(shape: tuple[int, ...], allowed: dict[int, str], name: str, op: str) ->
         raise ValueError(f"{op} expects {name} to be {layouts}; got shape {tuple(shape)}")
 
 
+_tensor_class = None    # convlens.tensor.Tensor, imported on first use (it imports this module)
+
+
 def as_tensor(value: object, name: str, op: str):
     """Accept a Tensor (or wrap an ndarray); anything else is a ``TypeError``."""
-    from .tensor import Tensor
+    global _tensor_class
+    if _tensor_class is None:   # an import statement here cost 2 µs per call, every op
+        from .tensor import Tensor
 
+        _tensor_class = Tensor
+    Tensor = _tensor_class
     if isinstance(value, Tensor):
         return value
     if isinstance(value, np.ndarray):
