@@ -102,9 +102,9 @@ def read_image(path: str | os.PathLike, *, reduce_to: tuple[int, int] | None = N
 def read_pixels(path: str | os.PathLike, *, reduce_to: tuple[int, int] | None = None,
                 max_pixels: int | None = MAX_PIXELS) -> np.ndarray:
     """:func:`read_image`'s pixels before the float64 conversion: uint8 for 8-bit grey and RGB
-    files, else float64 in [0, 255]. Small plain PNG files are read by
-    :mod:`convlens.image._png` (the same pixels, without Pillow's per-file cost), all others
-    by Pillow."""
+    files (possibly a read-only array), else float64 in [0, 255]. Small plain PNG files are
+    read by :mod:`convlens.image._png` (the same pixels, without Pillow's per-file cost), all
+    others by Pillow."""
     path = os.fspath(path)
     try:
         info = os.stat(path)
