@@ -6,7 +6,8 @@ against the in-process path, on this machine.
 Each contender runs ``--repeats`` times and the best time counts (the first Dask run of a
 cluster, which loads the model and transforms the kernel on each worker, is a warm-up).
 The inputs are first persisted on the workers (as a cluster's data would be); the Dask timings
-include the scheduler's overhead and bringing the results back. Prints a table; docs/scale.md quotes it.
+include the scheduler's overhead and bringing the results back. Prints a table; docs/scale.md
+quotes it.
 """
 
 from __future__ import annotations
@@ -63,9 +64,9 @@ def main() -> None:
             cl.dask.predict(model, x).compute()                    # warm-up
             cl.dask.filter(p, "gaussian", method="fft").compute()
             rows.append(("predict lenet5", f"dask, {workers} worker(s)", len(digits) / best_time(
-                lambda: cl.dask.predict(model, x).compute(), args.repeats)))
+                lambda x=x: cl.dask.predict(model, x).compute(), args.repeats)))
             rows.append(("filter 256x256 gaussian", f"dask, {workers} worker(s)",
-                         len(photos) / best_time(lambda: cl.dask.filter(
+                         len(photos) / best_time(lambda p=p: cl.dask.filter(
                              p, "gaussian", method="fft").compute(), args.repeats)))
     print(f"{'job':26} {'engine':20} {'images/s':>10}")
     for job, engine, rate in rows:
