@@ -141,3 +141,32 @@ def test_summary_errors():
     assert all(not m._forward_hooks for m in model.modules())  # cleaned up after an error
     with pytest.raises(TypeError, match="summary expects an nn.Module; got list"):
         summary([], (1,))
+
+
+@pytest.mark.parametrize("pool", [nn.MaxPool2d, nn.AvgPool2d])
+def test_a_pool_with_per_side_padding_has_a_receptive_field(pool):
+    """Per-side (low, high) pool padding once made the summary raise. Only the low side moves
+    the windows' centres: each output pixel's gradient reaches exactly the input pixels of
+    the window the geometry places there."""
+    from convlens.explain._geometry import Geometry, layer_geometry
+
+    layer = pool(3, stride=2, padding=((1, 0), (0, 1)))
+    rows = nn.Sequential(nn.Conv2d(1, 1, 1), layer).summary((1, 9, 9)).rows
+    assert (rows[1]["rf_size"], rows[1]["rf_jump"]) == ((3, 3), (2, 2))
+    x = cl.tensor(np.random.default_rng(0).standard_normal((1, 1, 9, 9)), requires_grad=True)
+    y = layer(x)
+    g = layer_geometry(layer, Geometry.identity(2), (9, 9), tuple(y.shape[2:]))
+    for i, j in [(1, 1), (2, 3), (3, 0)]:
+        x.grad = None
+        seed = np.zeros(y.shape)
+        seed[0, 0, i, j] = 1.0
+        y.backward(seed, retain_graph=True)
+        rows_hit, cols_hit = np.nonzero(x.grad.numpy()[0, 0])
+        centre = (g.start[0] + i * g.jump[0], g.start[1] + j * g.jump[1])
+        half = (g.size[0] - 1) / 2
+        assert rows_hit.min() >= centre[0] - half and rows_hit.max() <= centre[0] + half
+        assert cols_hit.min() >= centre[1] - half and cols_hit.max() <= centre[1] + half
+        if pool is nn.AvgPool2d:        # the whole window inside the input is reached
+            inside_rows = [r for r in range(int(centre[0] - half), int(centre[0] + half) + 1)
+                           if 0 <= r < 9]
+            assert sorted(set(rows_hit)) == inside_rows

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import _validate, nn
+from .. import nn
 from ..conv import geometry as conv_geometry
+from ..functional._pool_common import window_args
 from ..nn.conv import _ConvNd
 from ..nn.pooling import _AdaptiveAvgPoolNd, _AvgPoolNd, _MaxPoolNd
 
@@ -63,12 +64,12 @@ def _conv(module: _ConvNd, g: Geometry, in_size: tuple[int, ...]) -> Geometry:
 
 
 def _pool(module: _MaxPoolNd | _AvgPoolNd, g: Geometry) -> Geometry:
-    nd = len(g.size)
-    kernel = _validate.int_tuple(module.kernel_size, nd, "kernel_size")
-    stride = _validate.int_tuple(module.stride, nd, "stride")
-    padding = _validate.int_tuple(module.padding, nd, "padding", minimum=0)
-    dilation = _validate.int_tuple(getattr(module, "dilation", 1), nd, "dilation")
-    return g.window(kernel, stride, padding, dilation)
+    """The pool's window as the pool itself reads its arguments: per-side (low, high) padding
+    pairs (only the low side moves the centres), ``stride=None`` meaning the kernel size."""
+    kernel, stride, pairs, dilation = window_args(
+        type(module).__name__, len(g.size), module.kernel_size, module.stride, module.padding,
+        getattr(module, "dilation", 1))
+    return g.window(kernel, stride, tuple(lo for lo, _ in pairs), dilation)
 
 
 def _adaptive(g: Geometry, in_size: tuple[int, ...], out_size: tuple[int, ...]
