@@ -27,6 +27,7 @@ from .conv import conv1d, conv2d, conv3d
 from .conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
 from .embedding import embedding, one_hot
+from .fold import fold, unfold
 from .interpolate import interpolate
 from .linear import bilinear, flatten, linear
 from .loss import cross_entropy, mse_loss, nll_loss
@@ -100,3 +101,4 @@ __all__ += ["alpha_dropout", "bilinear", "dropout1d", "dropout2d", "dropout3d", 
 __all__ += ["glu", "hardshrink", "rrelu", "softshrink", "threshold"]
 __all__ += ["hinge_embedding_loss", "multi_margin_loss", "soft_margin_loss",
             "triplet_margin_loss"]
+__all__ += ["fold", "unfold"]

@@ -33,6 +33,7 @@ from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
+from .fold import Fold, Unfold
 from .linear import Bilinear, Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .loss_extra import (
@@ -132,3 +133,4 @@ __all__ += ["AlphaDropout", "Bilinear", "Dropout1d", "Dropout2d", "Dropout3d", "
             "ModuleDict", "ParameterDict", "ParameterList", "Unflatten"]
 __all__ += ["GLU", "Hardshrink", "RReLU", "Softmax2d", "Softshrink", "Threshold"]
 __all__ += ["HingeEmbeddingLoss", "MultiMarginLoss", "SoftMarginLoss", "TripletMarginLoss"]
+__all__ += ["Fold", "Unfold"]
