@@ -46,6 +46,7 @@ from ._ops_shape import (
     squeeze,
     stack,
     transpose,
+    unfold,
     unsqueeze,
 )
 from .autograd import unbroadcast
@@ -57,8 +58,8 @@ __all__ = [
     "ValuesIndices", "amax", "amin", "argmax", "argmin", "argsort", "cat", "chunk", "expand",
     "extreme_dim", "flatten", "gather", "getitem", "index_put", "index_select", "masked_fill",
     "mean", "norm", "permute", "raw", "repeat", "reshape", "scatter", "sizes_arg", "sort",
-    "split", "squeeze", "stack", "std", "sum", "take_along", "topk", "transpose", "unsqueeze",
-    "var", "where",
+    "split", "squeeze", "stack", "std", "sum", "take_along", "topk", "transpose", "unfold",
+    "unsqueeze", "var", "where",
 ]
 
 _tensor_cls = tensor_cls

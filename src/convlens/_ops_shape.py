@@ -188,3 +188,33 @@ def repeat(x: Tensor, repeats: tuple[int, ...]) -> Tensor:
         return (summed.reshape(x.shape),)
 
     return from_op(out, (x,), backward, "Repeat")
+
+
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Every slice of ``size`` elements along ``dimension``, ``step`` apart, as
+    ``Tensor.unfold``: that dim becomes the number of slices, and a last dim of ``size``
+    holds each slice. Overlapping slices add their gradients."""
+    axis = int_dim(dimension, x.ndim, "dimension")
+    size = _validate.positive_int(size, "size", minimum=0)
+    step = _validate.positive_int(step, "step")
+    data = x._data.reshape(x.shape or (1,))
+    length = data.shape[axis]
+    if size > length:
+        raise ValueError(f"unfold: size (={size}) must be at most the size of dimension "
+                         f"{axis} (={length}) of a tensor of shape {x.shape}")
+    count = (length - size) // step + 1
+    windows = np.lib.stride_tricks.sliding_window_view(data, size, axis=axis)
+    out = np.ascontiguousarray(windows[(slice(None),) * axis + (slice(None, None, step),)])
+    if x.ndim == 0:                 # torch: a 0-d tensor gives its one slice, shape (size,)
+        out = out.reshape(size)
+
+    def backward(g):
+        g = g.reshape(out.shape if x.ndim else (1, size))
+        grad = np.zeros(data.shape, dtype=g.dtype)
+        for j in range(size):       # element j of every slice, k * step + j along the axis
+            taken = (slice(None),) * axis + (slice(j, j + step * (count - 1) + 1, step),)
+            grad[taken] += g[..., j]
+        return (grad.reshape(x.shape),)
+
+    return from_op(out, (x,), backward, "Unfold")
+

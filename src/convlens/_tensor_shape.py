@@ -58,6 +58,16 @@ class ShapeMethods:
     def squeeze(self, dim=None):
         return _ops.squeeze(self, dim)
 
+    def unfold(self, dimension: int, size: int, step: int):
+        """Every slice of ``size`` elements along ``dimension``, ``step`` apart, in a new last
+        dim, as ``Tensor.unfold`` (a copy here, not a view).
+
+        >>> import convlens as cl
+        >>> cl.arange(5.0).unfold(0, 2, 2).tolist()
+        [[0.0, 1.0], [2.0, 3.0]]
+        """
+        return _ops.unfold(self, dimension, size, step)
+
     def expand(self, *sizes):
         """A broadcast view with ``sizes`` (``-1`` keeps a dim), as ``Tensor.expand``."""
         return _ops.expand(self, sizes_arg(sizes))

@@ -90,3 +90,36 @@ def test_float32_stays_float32():
 def test_bad_arguments_say_what_is_wrong(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.lists(st.integers(1, 6), min_size=0, max_size=3), data=st.data(),
+       seed=st.integers(0, 1000))
+def test_tensor_unfold_matches_torch_forward_and_backward(shape, data, seed):
+    """``Tensor.unfold(dimension, size, step)``: sliding slices along one dim (patches in
+    ViT-style tutorials), overlapping ones included, 0-d tensors as torch treats them."""
+    ndim = max(len(shape), 1)
+    dimension = data.draw(st.integers(-ndim, ndim - 1))
+    length = shape[dimension] if shape else 1
+    size = data.draw(st.integers(0, length))
+    step = data.draw(st.integers(1, 4))
+    x = np.random.default_rng(seed).standard_normal(shape)
+    ours, theirs = cl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    got, expected = ours.unfold(dimension, size, step), theirs.unfold(dimension, size, step)
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(got.numpy(), expected.detach().numpy())
+    g = np.random.default_rng(seed + 1).standard_normal(got.shape)
+    got.backward(g)
+    expected.backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((0, 11, 1), ValueError, r"size \(=11\) must be at most the size of dimension 0 \(=10\)"),
+    ((0, 2, 0), ValueError, r"step must be >= 1; got 0"),
+    ((0, -1, 1), ValueError, r"size must be >= 0; got -1"),
+    ((1, 2, 1), IndexError, r"dimension \(=1\) is out of range"),
+])
+def test_tensor_unfold_refuses_bad_arguments(args, error, message):
+    with pytest.raises(error, match=message):
+        cl.tensor(np.zeros(10)).unfold(*args)
