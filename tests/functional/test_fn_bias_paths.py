@@ -38,3 +38,27 @@ def test_a_non_contiguous_output_or_another_dtype_takes_the_numpy_path():
     mixed = np.zeros((2, 2, 3), np.float32)
     add_channel_bias(mixed, np.array([0.5, 1.5]))           # float64 bias: NumPy's casting
     assert mixed.dtype == np.float32 and mixed[1, 1, 2] == 1.5
+
+
+@pytest.mark.parametrize("shape", [(0, 4, 4, 4), (2, 4, 0), (0, 0, 3)])
+def test_an_empty_output_gets_its_bias_without_a_reshape_error(shape):
+    out = np.zeros(shape, np.float32)
+    add_channel_bias(out, np.ones(shape[1], np.float32))
+    assert out.shape == shape
+
+
+def test_an_empty_batch_convolves_with_a_bias_forward_and_backward_as_torch():
+    torch = pytest.importorskip("torch")
+    import convlens as cl
+    from convlens import functional as F
+
+    x, w, b = np.zeros((0, 3, 6, 6), np.float32), np.ones((4, 3, 3, 3), np.float32), np.ones(
+        4, np.float32)
+    ours = [cl.tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    got, expected = F.conv2d(*ours), torch.nn.functional.conv2d(*theirs)
+    assert got.shape == tuple(expected.shape) == (0, 4, 4, 4)
+    got.sum().backward()
+    expected.sum().backward()
+    for a, t in zip(ours, theirs):
+        np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())   # zeros, as torch

@@ -80,7 +80,7 @@ def add_channel_bias(out: np.ndarray, bias: np.ndarray) -> None:
     there and ``out`` is C-contiguous, else NumPy's broadcast add (the same numbers)."""
     loops = compiled.optional("convlens.functional._bias_compiled")
     if loops is not None and out.flags.c_contiguous and out.dtype == bias.dtype:
-        loops.add_channel_bias(out.reshape(out.shape[0], out.shape[1], -1), bias)
+        loops.add_channel_bias(out.reshape(*out.shape[:2], math.prod(out.shape[2:])), bias)
     else:
         out += bias.reshape(-1, *(1,) * (out.ndim - 2))
 
@@ -92,7 +92,7 @@ def channel_sums(grad_output: np.ndarray) -> np.ndarray:
     faster than ``sum(axis=(0, 2, ...))``, which NumPy reduces element by element over the
     non-contiguous axes, and as accurate (BLAS keeps partial sums in vector lanes).
     """
-    rows = grad_output.reshape(grad_output.shape[0], grad_output.shape[1], -1)
+    rows = grad_output.reshape(*grad_output.shape[:2], math.prod(grad_output.shape[2:]))
     return (rows @ np.ones(rows.shape[2], dtype=rows.dtype)).sum(axis=0)
 
 
