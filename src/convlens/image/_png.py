@@ -23,6 +23,8 @@ import zlib
 
 import numpy as np
 
+from ..conv import compiled
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Bytes of pixels (height * width * channels) up to which the file is read here: 128x128 grey,
 # 73x73 RGB. Above that Pillow's C decoder is the faster, and its per-file cost matters less.
@@ -129,8 +131,6 @@ def _unfilter(rows: np.ndarray, channels: int) -> np.ndarray | None:
     kinds = rows[:, 0].tolist()
     if max(kinds) > 4:
         return None
-    from ..conv import compiled
-
     loops = compiled.optional("convlens.image._png_compiled")
     if loops is not None:
         out = np.empty((rows.shape[0], rows.shape[1] - 1), np.uint8)
