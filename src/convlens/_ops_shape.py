@@ -204,7 +204,7 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
                          f"{axis} (={length}) of a tensor of shape {x.shape}")
     count = (length - size) // step + 1
     windows = np.lib.stride_tricks.sliding_window_view(data, size, axis=axis)
-    out = np.ascontiguousarray(windows[(slice(None),) * axis + (slice(None, None, step),)])
+    out = np.array(windows[(slice(None),) * axis + (slice(None, None, step),)])  # a copy
     if x.ndim == 0:                 # torch: a 0-d tensor gives its one slice, shape (size,)
         out = out.reshape(size)
 

@@ -123,3 +123,13 @@ def test_tensor_unfold_matches_torch_forward_and_backward(shape, data, seed):
 def test_tensor_unfold_refuses_bad_arguments(args, error, message):
     with pytest.raises(error, match=message):
         cl.tensor(np.zeros(10)).unfold(*args)
+
+
+def test_tensor_unfold_gives_a_writable_copy():
+    """torch returns a view; convlens a copy (as its slicing does), which in-place ops may
+    change without touching the source."""
+    x = cl.tensor(np.arange(6.0, dtype=np.float32))
+    windows = x.unfold(0, 2, 2)
+    windows.mul_(10)
+    np.testing.assert_array_equal(windows.numpy(), [[0, 10], [20, 30], [40, 50]])
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0))

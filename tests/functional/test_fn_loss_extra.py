@@ -279,3 +279,34 @@ def test_a_masked_minus_inf_logit_leaves_the_loss_finite_as_in_torch(loss, reduc
     assert np.isfinite(got.numpy()).all()
     np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_unbatched_input_takes_a_target_of_shape_one_as_torch(loss):
+    x = np.arange(5.0, dtype=np.float32)
+    for target in (np.array(2), np.array([2])):
+        got = getattr(F, loss)(cl.tensor(x), cl.tensor(target))
+        expected = getattr(torch.nn.functional, loss)(torch.tensor(x), torch.tensor(target))
+        assert got.shape == () and got.item() == pytest.approx(expected.item(), rel=1e-6)
+    with pytest.raises(ValueError, match=r"expects a 0-d target \(or one of shape \(1,\)\) of "
+                                         r"class indices for unbatched input of shape \(5,\); "
+                                         r"got target of shape \(2,\)"):
+        getattr(F, loss)(cl.tensor(x), cl.tensor(np.array([0, 1])))
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("weight, ignore_index, target", [
+    ([1.0, 0.0, 0.0, 1.0], -100, [1, 1, 2]),     # kept targets, all of weight 0: nan gradients
+    ([1.0, 1.0, 1.0, 1.0], 1, [1, 1, 1]),        # every target ignored: zero gradients
+])
+def test_a_mean_over_nothing_has_torchs_gradients(loss, weight, ignore_index, target):
+    x = np.random.default_rng(0).random((3, 4)).astype(np.float32)
+    ours, theirs = cl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    got = getattr(F, loss)(ours, cl.tensor(np.array(target)), weight=cl.tensor(
+        np.array(weight, np.float32)), ignore_index=ignore_index)
+    expected = getattr(torch.nn.functional, loss)(
+        theirs, torch.tensor(target), weight=torch.tensor(weight), ignore_index=ignore_index)
+    got.backward()
+    expected.backward()
+    assert np.isnan(got.item()) and np.isnan(expected.item())
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())   # nan where torch's

@@ -131,10 +131,12 @@ def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # n
         coef, denominator, row_shape = _probability_coefficients(op, logp, target, w,
                                                                  ignore_index, eps)
         per_row = -(coef * lp).sum(axis=1)
+        counted = per_row.size
     else:
         indices = _IndexTargets(op, logp, target, w, ignore_index, eps)
         denominator, row_shape = indices.denominator, indices.row_shape
         per_row = indices.losses(lp)
+        counted = indices.classes.size                                  # kept targets
     with np.errstate(divide="ignore", invalid="ignore"):  # an all-ignored mean is nan, as torch
         out = {"none": lambda: per_row.reshape(row_shape), "sum": per_row.sum,
                "mean": lambda: per_row.sum() / denominator}[reduction]()
@@ -142,12 +144,19 @@ def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # n
     def backward(g):
         if reduction == "none":
             scale = g.reshape(-1, 1)
-        elif reduction == "mean":  # torch: nothing to average gives a nan loss but zero grads
-            scale = g / denominator if denominator else np.zeros_like(g)
+        elif reduction == "mean":
+            # torch: with every target ignored (nothing to average) the loss is nan but the
+            # gradients are 0; with kept targets whose weights are all 0 they are nan too.
+            if denominator or counted == 0:
+                scale = g / denominator if denominator else np.zeros_like(g)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    scale = g / denominator
         else:
             scale = g
         if target.dtype.kind != "f":
-            grad = indices.grad(scale, lp.shape, logp.dtype)
+            with np.errstate(invalid="ignore"):     # 0 * inf: weights 0, nothing to average
+                grad = indices.grad(scale, lp.shape, logp.dtype)
             return _class_back(grad, logp.shape), None
         grad_logp = _class_back(-coef * scale, logp.shape).astype(logp.dtype)
         if not target.requires_grad:
@@ -181,7 +190,16 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
 
 
 def _unbatched(fn, x: Tensor, target: Tensor, reduction: str, **kwargs) -> Tensor:
-    """Run a loss on unbatched (C,) input as a batch of one; 'none' gives a 0-d result."""
+    """Run a loss on unbatched (C,) input as a batch of one; 'none' gives a 0-d result.
+
+    Class indices may be 0-d or, as torch allows, of shape (1,).
+    """
+    if target.dtype.kind in "iu" and target.ndim > 0:
+        if target.shape != (1,):
+            raise ValueError(f"{fn.__name__} expects a 0-d target (or one of shape (1,)) of "
+                             f"class indices for unbatched input of shape {x.shape}; got "
+                             f"target of shape {target.shape}")
+        target = target.reshape(())
     out = fn(x.reshape((1, -1)), target.reshape((1, *target.shape)), reduction=reduction,
              **kwargs)
     return out.reshape(()) if reduction == "none" else out
