@@ -310,3 +310,19 @@ def test_a_mean_over_nothing_has_torchs_gradients(loss, weight, ignore_index, ta
     expected.backward()
     assert np.isnan(got.item()) and np.isnan(expected.item())
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())   # nan where torch's
+
+
+def test_minus_inf_logits_give_torchs_nans_without_warnings():
+    """A zero probability target against a -inf logit, and a row of -inf logits, are NaN in
+    torch; convlens gives the same NaNs (the suite turns convlens's RuntimeWarnings into
+    errors, so a NumPy warning here would fail the test)."""
+    x = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf]], np.float32)
+    p = np.array([[0.5, 0.0, 0.5], [1.0, 0.0, 0.0]], np.float32)
+    ours = cl.tensor(x, requires_grad=True)
+    got = F.cross_entropy(ours, cl.tensor(p), reduction="none")
+    got.sum().backward()
+    expected = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(p),
+                                                 reduction="none")
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+    np.testing.assert_array_equal(F.log_softmax(cl.tensor(x), dim=1).numpy(),
+                                  torch.log_softmax(torch.tensor(x), 1).numpy())

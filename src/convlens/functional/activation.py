@@ -103,8 +103,9 @@ def tanh(input: Tensor) -> Tensor:  # noqa: A002
 def _log_softmax(data: np.ndarray, dim: int) -> np.ndarray:
     if data.size == 0:  # an empty axis (or an empty batch) gives an empty result, as torch
         return data.copy()
-    shifted = data - data.max(axis=dim, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    with np.errstate(invalid="ignore", divide="ignore"):  # an all -inf row is NaN, as torch
+        shifted = data - data.max(axis=dim, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
 def _softmax_input(input, dtype, op: str) -> Tensor:  # noqa: A002

@@ -130,7 +130,8 @@ def _nll(op: str, input, target, weight, ignore_index: int, reduction: str,  # n
     if target.dtype.kind == "f":
         coef, denominator, row_shape = _probability_coefficients(op, logp, target, w,
                                                                  ignore_index, eps)
-        per_row = -(coef * lp).sum(axis=1)
+        with np.errstate(invalid="ignore"):     # 0 * -inf is NaN, as torch's
+            per_row = -(coef * lp).sum(axis=1)
         counted = per_row.size
     else:
         indices = _IndexTargets(op, logp, target, w, ignore_index, eps)
