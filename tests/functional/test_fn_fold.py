@@ -133,3 +133,13 @@ def test_tensor_unfold_gives_a_writable_copy():
     windows.mul_(10)
     np.testing.assert_array_equal(windows.numpy(), [[0, 10], [20, 30], [40, 50]])
     np.testing.assert_array_equal(x.numpy(), np.arange(6.0))
+
+
+def test_an_empty_batch_unfolds_and_folds_as_torch():
+    x = np.zeros((0, 3, 5, 5), np.float32)
+    ours = cl.tensor(x, requires_grad=True)
+    cols = F.unfold(ours, 2, padding=1)
+    assert cols.shape == tuple(torch.nn.functional.unfold(torch.tensor(x), 2, padding=1).shape)
+    cols.sum().backward()
+    assert ours.grad.shape == (0, 3, 5, 5)
+    assert F.fold(cols, 5, 2, padding=1).shape == (0, 3, 5, 5)

@@ -13,60 +13,54 @@ import math
 import numpy as np
 
 from .. import _validate
+from ..conv._columns import zero_pad
+from ..conv.geometry import ConvSpec
+from ..conv.padding import pad_adjoint
 from ..tensor import Tensor
 from ._pool_common import window_tuple
 
 
-def _window(kernel_size, dilation, padding, stride) -> tuple[tuple[int, int], ...]:
-    """(kernel, dilation, padding, stride) as pairs, checked as torch checks them."""
-    return (window_tuple(kernel_size, 2, "kernel_size"), window_tuple(dilation, 2, "dilation"),
-            window_tuple(padding, 2, "padding", minimum=0), window_tuple(stride, 2, "stride"))
+class _Window:
+    """The sliding blocks of one call: the kernel and the same ``ConvSpec`` geometry the
+    convolution engines use (its tap slices, zero padding and crop)."""
 
+    def __init__(self, kernel_size, dilation, padding, stride):
+        self.kernel = window_tuple(kernel_size, 2, "kernel_size")
+        dilation = window_tuple(dilation, 2, "dilation")
+        padding = window_tuple(padding, 2, "padding", minimum=0)
+        stride = window_tuple(stride, 2, "stride")
+        self.spec = ConvSpec(stride, tuple((p, p) for p in padding), dilation)
+        self.arguments = (f"kernel_size={self.kernel}, dilation={dilation}, "
+                          f"padding={padding}, stride={stride}")
 
-def _blocks(op: str, size: tuple[int, int], kernel, dilation, padding, stride
-            ) -> tuple[int, int]:
-    """The number of sliding blocks along H and W; ``ValueError`` if one is below 1."""
-    blocks = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
-                   for n, k, d, p, s in zip(size, kernel, dilation, padding, stride))
-    if min(blocks) < 1:
-        raise ValueError(f"{op}: input of spatial size {size} with kernel_size={kernel}, "
-                         f"dilation={dilation}, padding={padding}, stride={stride} has "
-                         f"{blocks[0]} x {blocks[1]} sliding blocks; both must be at least 1")
-    return blocks
+    def blocks(self, op: str, size: tuple[int, int]) -> tuple[int, int]:
+        """The number of sliding blocks along H and W; ``ValueError`` if one is below 1."""
+        blocks = self.spec.output_size(size, self.kernel)
+        if min(blocks) < 1:
+            raise ValueError(f"{op}: input of spatial size {size} with {self.arguments} has "
+                             f"{blocks[0]} x {blocks[1]} sliding blocks; both must be at "
+                             f"least 1")
+        return blocks
 
+    def columns(self, x: np.ndarray, blocks: tuple[int, int]) -> np.ndarray:
+        """im2col: (N, C, H, W) -> (N, C * kH * kW, L)."""
+        N, C = x.shape[:2]
+        padded = zero_pad(x, self.spec)
+        K = math.prod(self.kernel)
+        cols = np.empty((N, C, K, *blocks), dtype=x.dtype)
+        for index, tap in enumerate(np.ndindex(*self.kernel)):
+            cols[:, :, index] = padded[(..., *self.spec.window(tap, blocks))]
+        return cols.reshape(N, C * K, math.prod(blocks))
 
-def _taps(kernel, dilation, stride, blocks):
-    """Per kernel position (row-major): the slices of the padded image it reads."""
-    for i in range(kernel[0]):
-        rows = slice(i * dilation[0], i * dilation[0] + stride[0] * (blocks[0] - 1) + 1,
-                     stride[0])
-        for j in range(kernel[1]):
-            yield rows, slice(j * dilation[1], j * dilation[1] + stride[1] * (blocks[1] - 1) + 1,
-                              stride[1])
-
-
-def _im2col(x: np.ndarray, kernel, dilation, padding, stride, blocks) -> np.ndarray:
-    """(N, C, H, W) -> (N, C * kH * kW, L)."""
-    N, C, H, W = x.shape
-    padded = np.zeros((N, C, H + 2 * padding[0], W + 2 * padding[1]), dtype=x.dtype)
-    padded[:, :, padding[0]:padding[0] + H, padding[1]:padding[1] + W] = x
-    cols = np.empty((N, C, kernel[0] * kernel[1], *blocks), dtype=x.dtype)
-    for tap, (rows, columns) in enumerate(_taps(kernel, dilation, stride, blocks)):
-        cols[:, :, tap] = padded[:, :, rows, columns]
-    return cols.reshape(N, C * kernel[0] * kernel[1], blocks[0] * blocks[1])
-
-
-def _col2im(cols: np.ndarray, size: tuple[int, int], kernel, dilation, padding, stride,
-            blocks) -> np.ndarray:
-    """(N, C * kH * kW, L) -> (N, C, H, W), overlapping blocks summed tap by tap."""
-    N, K = cols.shape[0], kernel[0] * kernel[1]
-    C = cols.shape[1] // K
-    blocks_view = cols.reshape(N, C, K, *blocks)
-    padded = np.zeros((N, C, size[0] + 2 * padding[0], size[1] + 2 * padding[1]),
-                      dtype=cols.dtype)
-    for tap, (rows, columns) in enumerate(_taps(kernel, dilation, stride, blocks)):
-        padded[:, :, rows, columns] += blocks_view[:, :, tap]
-    return padded[:, :, padding[0]:padding[0] + size[0], padding[1]:padding[1] + size[1]].copy()
+    def image(self, cols: np.ndarray, size: tuple[int, int], blocks: tuple[int, int]
+              ) -> np.ndarray:
+        """col2im: (N, C * kH * kW, L) -> (N, C, H, W), overlapping blocks summed tap by tap."""
+        N, K = cols.shape[0], math.prod(self.kernel)
+        by_tap = cols.reshape(N, cols.shape[1] // K, K, *blocks)
+        padded = np.zeros((*by_tap.shape[:2], *self.spec.padded_size(size)), dtype=cols.dtype)
+        for index, tap in enumerate(np.ndindex(*self.kernel)):
+            padded[(..., *self.spec.window(tap, blocks))] += by_tap[:, :, index]
+        return pad_adjoint(padded, self.spec.padding, "zeros")
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:  # noqa: A002
@@ -104,13 +98,13 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     if x.ndim not in (3, 4):
         raise ValueError(f"unfold expects input of shape (N, C, H, W) or (C, H, W); got "
                          f"{x.shape}")
-    window = _window(kernel_size, dilation, padding, stride)
+    window = _Window(kernel_size, dilation, padding, stride)
     data = x._data if x.ndim == 4 else x._data[None]
-    blocks = _blocks("unfold", data.shape[2:], *window)
-    out = _im2col(data, *window, blocks)
+    blocks = window.blocks("unfold", data.shape[2:])
+    out = window.columns(data, blocks)
 
     def backward(g):
-        grad = _col2im(g.reshape(out.shape), data.shape[2:], *window, blocks)
+        grad = window.image(g.reshape(out.shape), data.shape[2:], blocks)
         return (grad if x.ndim == 4 else grad[0],)
 
     return Tensor._from_op(out if x.ndim == 4 else out[0], (x,), backward, "Unfold")
@@ -159,23 +153,22 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0,  # noqa
         raise ValueError(f"fold expects input of shape (N, C * kH * kW, L) or "
                          f"(C * kH * kW, L); got {cols.shape}")
     size = window_tuple(output_size, 2, "output_size")
-    window = _window(kernel_size, dilation, padding, stride)
+    window = _Window(kernel_size, dilation, padding, stride)
     data = cols._data if cols.ndim == 3 else cols._data[None]
-    taps = math.prod(window[0])
+    taps = math.prod(window.kernel)
     if data.shape[1] % taps:
         raise ValueError(f"fold expects input's size {data.shape[1]} in dimension "
                          f"{cols.ndim - 2} to be divisible by kernel_size's product "
-                         f"{window[0][0]} * {window[0][1]} = {taps}")
-    blocks = _blocks("fold", size, *window)
+                         f"{window.kernel[0]} * {window.kernel[1]} = {taps}")
+    blocks = window.blocks("fold", size)
     if data.shape[2] != blocks[0] * blocks[1]:
-        raise ValueError(f"fold: output_size={size} with kernel_size={window[0]}, "
-                         f"dilation={window[1]}, padding={window[2]}, stride={window[3]} has "
+        raise ValueError(f"fold: output_size={size} with {window.arguments} has "
                          f"{blocks[0]} x {blocks[1]} = {blocks[0] * blocks[1]} sliding blocks, "
                          f"but input's last dimension is {data.shape[2]}")
-    out = _col2im(data, size, *window, blocks)
+    out = window.image(data, size, blocks)
 
     def backward(g):
-        grad = _im2col(g.reshape(out.shape), *window, blocks)
+        grad = window.columns(g.reshape(out.shape), blocks)
         return (grad if cols.ndim == 3 else grad[0],)
 
     return Tensor._from_op(out if cols.ndim == 3 else out[0], (cols,), backward, "Fold")
