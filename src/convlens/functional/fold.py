@@ -20,7 +20,7 @@ from ..tensor import Tensor
 from ._pool_common import window_tuple
 
 
-class _Window:
+class SlidingBlocks:
     """The sliding blocks of one call: the kernel and the same ``ConvSpec`` geometry the
     convolution engines use (its tap slices, zero padding and crop)."""
 
@@ -98,7 +98,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     if x.ndim not in (3, 4):
         raise ValueError(f"unfold expects input of shape (N, C, H, W) or (C, H, W); got "
                          f"{x.shape}")
-    window = _Window(kernel_size, dilation, padding, stride)
+    window = SlidingBlocks(kernel_size, dilation, padding, stride)
     data = x._data if x.ndim == 4 else x._data[None]
     blocks = window.blocks("unfold", data.shape[2:])
     out = window.columns(data, blocks)
@@ -153,7 +153,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0,  # noqa
         raise ValueError(f"fold expects input of shape (N, C * kH * kW, L) or "
                          f"(C * kH * kW, L); got {cols.shape}")
     size = window_tuple(output_size, 2, "output_size")
-    window = _Window(kernel_size, dilation, padding, stride)
+    window = SlidingBlocks(kernel_size, dilation, padding, stride)
     data = cols._data if cols.ndim == 3 else cols._data[None]
     taps = math.prod(window.kernel)
     if data.shape[1] % taps:

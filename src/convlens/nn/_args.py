@@ -21,6 +21,12 @@ def float_dtype(dtype: Any) -> np.dtype:
     return resolved
 
 
+def plain(value: Any) -> Any:
+    """A layer argument as stored for its repr and config: lists as tuples (a saved file gives
+    lists back), numbers as given, as torch keeps them."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def boolean(value: object, name: str) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be a bool; got {type(value).__name__} {value!r}")

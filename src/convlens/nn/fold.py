@@ -7,15 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..functional._pool_common import window_tuple
-from ..functional.fold import fold, unfold
+from ..functional.fold import SlidingBlocks, fold, unfold
 from ..tensor import Tensor
+from ._args import plain
 from .module import Module
 from .registry import builtin
-
-
-def _plain(value: Any) -> Any:
-    """Tuples as tuples (a file gives lists back), ints as given (torch's repr)."""
-    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 class _Blocks(Module):
@@ -24,12 +20,9 @@ class _Blocks(Module):
     def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
                  stride: Any = 1) -> None:
         super().__init__()
-        window_tuple(kernel_size, 2, "kernel_size")
-        window_tuple(dilation, 2, "dilation")
-        window_tuple(padding, 2, "padding", minimum=0)
-        window_tuple(stride, 2, "stride")
-        self.kernel_size, self.dilation = _plain(kernel_size), _plain(dilation)
-        self.padding, self.stride = _plain(padding), _plain(stride)
+        SlidingBlocks(kernel_size, dilation, padding, stride)    # checked now, as each call will
+        self.kernel_size, self.dilation = plain(kernel_size), plain(dilation)
+        self.padding, self.stride = plain(padding), plain(stride)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
@@ -66,7 +59,7 @@ class Fold(_Blocks):
                  stride: Any = 1) -> None:
         window_tuple(output_size, 2, "output_size")
         super().__init__(kernel_size, dilation, padding, stride)
-        self.output_size = _plain(output_size)
+        self.output_size = plain(output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}, " + super().extra_repr()

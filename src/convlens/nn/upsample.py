@@ -11,13 +11,9 @@ from .. import _validate
 from ..functional.interpolate import MODES, interpolate
 from ..functional.pixel_shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from ..tensor import Tensor
+from ._args import plain
 from .module import Module
 from .registry import builtin
-
-
-def _plain(value: Any) -> Any:
-    """Tuples as tuples (a file gives lists back), numbers as torch keeps them."""
-    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 @builtin
@@ -47,8 +43,8 @@ class Upsample(Module):
                  align_corners: bool | None = None,
                  recompute_scale_factor: bool | None = None) -> None:
         super().__init__()
-        self.size = _plain(size)
-        scale_factor = _plain(scale_factor)
+        self.size = plain(size)
+        scale_factor = plain(scale_factor)
         if isinstance(scale_factor, tuple):
             scale_factor = tuple(float(f) for f in scale_factor)
         elif scale_factor is not None:
