@@ -217,4 +217,3 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
         return (grad.reshape(x.shape),)
 
     return from_op(out, (x,), backward, "Unfold")
-

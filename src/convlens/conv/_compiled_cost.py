@@ -56,4 +56,3 @@ def compiled_features(x_shape, w_shape, spec: ConvSpec, item: int, pass_: str) -
     counts.update(flop=2 * N * O * w_shape[1] * K * P, jcol=N * C * K * P, out=N * O * P,
                   matrix=G * max(1, item * C * K * P * N // _CHUNK_BYTES))
     return counts
-

@@ -245,4 +245,3 @@ def correlate_weights(grad, start, L, src, offsets, groups, group_size, acc):  #
                     acc[o, t] += _dot(row, x, offsets[t], n)
                     t += 1
                 j += 1
-
